@@ -1,0 +1,85 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from utils.artifacts import ArtifactNotFoundError, artifact_path, load_artifact, save_artifact
+from utils.io import atomic_path, sha256_file, sha256_files
+from utils.paths import images_dir, output_dir, repo_root
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_repo_root_found_from_package_and_overridable(monkeypatch, tmp_path):
+    assert repo_root() == REPO
+    monkeypatch.setenv("COURSE_ROOT", str(tmp_path))
+    assert repo_root() == tmp_path.resolve()
+
+
+def test_output_and_images_dirs_follow_env_and_are_created(tmp_path):
+    out = output_dir("13_cnn_ta")
+    assert out == (tmp_path / "output" / "13_cnn_ta").resolve() and out.is_dir()
+    img = images_dir("01_filter_example")
+    assert img == (tmp_path / "images" / "01_filter_example").resolve() and img.is_dir()
+
+
+def test_default_dirs_are_inside_the_repository(monkeypatch, fake_root):
+    monkeypatch.delenv("COURSE_OUTPUT_DIR")
+    monkeypatch.delenv("COURSE_IMAGES_DIR")
+    assert output_dir() == (fake_root / "output").resolve()
+    assert images_dir("x") == (fake_root / "images" / "x").resolve()
+
+
+def test_sha256_of_known_bytes(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_bytes(b"abc")
+    expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert sha256_file(f) == expected
+    g = tmp_path / "b.txt"
+    g.write_bytes(b"c")
+    f.write_bytes(b"ab")
+    assert sha256_files([f, g]) == expected  # concatenation, in the order given
+
+
+def test_atomic_path_publishes_only_on_success(tmp_path):
+    target = tmp_path / "sub" / "file.bin"
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(b"done")
+        assert not target.exists()
+    assert target.read_bytes() == b"done"
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"done"  # the old content survives
+    assert sorted(p.name for p in target.parent.iterdir()) == ["file.bin"]  # no temp left
+
+
+def test_artifacts_round_trip_every_format():
+    frame = pd.DataFrame({"a": [1.0, 2.0]}, index=pd.Index(["x", "y"], name="k"))
+    save_artifact(frame, "f.parquet")
+    pd.testing.assert_frame_equal(load_artifact("f.parquet"), frame)
+    save_artifact({"x": np.arange(3), "y": np.eye(2)}, "sub/arrays.npz")
+    arrays = load_artifact("sub/arrays.npz")
+    np.testing.assert_array_equal(arrays["y"], np.eye(2))
+    save_artifact(np.arange(4.0), "v.npy")
+    np.testing.assert_array_equal(load_artifact("v.npy"), np.arange(4.0))
+    path = save_artifact({"ic": np.float64(0.5), "n": np.int64(3)}, "m.json")
+    assert json.loads(path.read_text()) == {"ic": 0.5, "n": 3}
+
+
+def test_missing_artifact_names_the_notebook_to_run():
+    with pytest.raises(ArtifactNotFoundError, match="Run notebook 11_cnn_ta_feature_engineering first"):
+        load_artifact("features.parquet", producer="11_cnn_ta_feature_engineering")
+
+
+def test_artifact_bad_name_and_type():
+    with pytest.raises(ValueError, match="must end in one of"):
+        artifact_path("model.pkl")
+    with pytest.raises(TypeError, match="must be a DataFrame"):
+        save_artifact([1, 2], "x.parquet")
+    with pytest.raises(TypeError, match="dict of arrays"):
+        save_artifact(np.arange(2), "x.npz")
+    assert not list(output_dir().glob("*x*"))  # a failed save leaves nothing

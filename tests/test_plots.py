@@ -1,0 +1,65 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from utils.plots import (STYLE, plot_confusion_matrix, plot_history, plot_image_grid,  # noqa: E402
+                         save_fig, set_style)
+
+
+def teardown_function():
+    plt.close("all")
+    matplotlib.rcdefaults()
+
+
+def test_set_style_applies_course_settings():
+    matplotlib.rcdefaults()
+    assert matplotlib.rcParams["savefig.dpi"] != 300
+    set_style()
+    assert matplotlib.rcParams["savefig.dpi"] == 300
+    assert matplotlib.rcParams["axes.grid"] is STYLE["axes.grid"]
+
+
+def test_save_fig_writes_a_300_dpi_png_under_images(tmp_path):
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1])
+    path = save_fig(fig, "line", notebook="00_test")
+    assert path == (tmp_path / "images" / "00_test" / "line.png").resolve()
+    with Image.open(path) as im:
+        assert im.format == "PNG"
+        assert round(im.info["dpi"][0]) == 300
+        assert im.size[0] >= 500  # 2 inches at 300 dpi (tight bbox trims a little)
+    with pytest.raises(ValueError, match="plain file name"):
+        save_fig(fig, "../escape", notebook="00_test")
+
+
+def test_image_grid_layout_titles_and_errors():
+    images = [np.zeros((5, 5)), np.ones((5, 5, 1)), np.zeros((5, 5, 3), dtype=np.uint8)]
+    fig = plot_image_grid(images, titles=["a", "b", "c"], ncols=2)
+    assert len(fig.axes) == 4
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="3 images but 2 titles"):
+        plot_image_grid(images, titles=["a", "b"])
+    with pytest.raises(ValueError, match="at least one image"):
+        plot_image_grid([])
+
+
+def test_history_panels_and_errors():
+    hist = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8], "val_accuracy": [0.4, 0.7]}
+    fig = plot_history(hist)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "accuracy"]
+    assert [len(line.get_xdata()) for line in fig.axes[0].lines] == [2, 2]
+    with pytest.raises(KeyError, match="metrics \\['auc'\\] not in the history"):
+        plot_history(hist, metrics=["auc"])
+    with pytest.raises(ValueError, match="empty"):
+        plot_history({})
+
+
+def test_confusion_matrix_counts():
+    fig = plot_confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0], ["a", "b", "c"])
+    np.testing.assert_array_equal(fig.confusion, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+    with pytest.raises(ValueError, match="3 labels but y_pred has 2"):
+        plot_confusion_matrix([0, 1, 2], [0, 1], ["a", "b", "c"])

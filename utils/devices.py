@@ -1,0 +1,61 @@
+"""Which devices TensorFlow sees, and the settings that suit them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class DeviceInfo:
+    tensorflow: str
+    keras: str
+    cpus: int
+    gpus: list[str] = field(default_factory=list)
+    mixed_precision: bool = False
+
+    @property
+    def summary(self) -> str:
+        gpu = ", ".join(self.gpus) if self.gpus else "none (training runs on the CPU)"
+        policy = "mixed_float16" if self.mixed_precision else "float32"
+        return (f"TensorFlow {self.tensorflow}, Keras {self.keras} | CPU cores: {self.cpus} | "
+                f"GPU: {gpu} | precision policy: {policy}")
+
+
+def _gpu_supports_fast_fp16(details: dict) -> bool:
+    """Tensor cores (compute capability >= 7.0) are what make mixed precision pay off."""
+    cc = details.get("compute_capability")
+    return bool(cc) and tuple(cc) >= (7, 0)
+
+
+def setup_devices(mixed_precision: str | bool = "auto", verbose: bool = True) -> DeviceInfo:
+    """Report the devices, enable GPU memory growth, set the precision policy.
+
+    mixed_precision: ``"auto"`` (default) turns on ``mixed_float16`` only on a GPU with
+    tensor cores; ``False`` keeps float32 everywhere; ``True`` forces it on a GPU.
+    A CPU-only run always stays float32 (mixed precision slows CPUs down).
+    """
+    if mixed_precision not in ("auto", True, False):
+        raise ValueError(f"mixed_precision must be 'auto', True or False, got {mixed_precision!r}")
+    import os
+
+    import keras
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    names = []
+    fast_fp16 = False
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # already initialised: growth must be set before first use
+            pass
+        details = tf.config.experimental.get_device_details(gpu)
+        names.append(details.get("device_name", gpu.name))
+        fast_fp16 = fast_fp16 or _gpu_supports_fast_fp16(details)
+
+    use_mp = bool(gpus) and (fast_fp16 if mixed_precision == "auto" else bool(mixed_precision))
+    keras.mixed_precision.set_global_policy("mixed_float16" if use_mp else "float32")
+    info = DeviceInfo(tensorflow=tf.__version__, keras=keras.__version__,
+                      cpus=os.cpu_count() or 1, gpus=names, mixed_precision=use_mp)
+    if verbose:
+        print(info.summary)
+    return info
