@@ -83,3 +83,10 @@ def test_artifact_bad_name_and_type():
     with pytest.raises(TypeError, match="dict of arrays"):
         save_artifact(np.arange(2), "x.npz")
     assert not list(output_dir().glob("*x*"))  # a failed save leaves nothing
+
+
+def test_published_files_are_world_readable(tmp_path):
+    target = tmp_path / "f.bin"
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(b"x")
+    assert target.stat().st_mode & 0o777 == 0o644

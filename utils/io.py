@@ -41,6 +41,7 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
                                dir=target.parent)
     os.close(fd)
     tmp = Path(tmp)
+    os.chmod(tmp, 0o644)  # mkstemp makes files private (0600); published files are normal ones
     try:
         yield tmp
         os.replace(tmp, target)
