@@ -206,3 +206,33 @@ def test_cli_list_where_fetch(tmp_path, monkeypatch, fake_root, capsys):
     assert "downloaded and verified" in capsys.readouterr().out
     assert cli(["where", "toy"]) == 0 and "verified" in capsys.readouterr().out
     assert cli(["fetch", "nope"]) == 1 and "unknown data set" in capsys.readouterr().err
+
+
+def test_tar_archives_are_unpacked_once(tmp_path, monkeypatch, fake_root):
+    import tarfile
+
+    archive = tmp_path / "src" / "set.tar.gz"
+    archive.parent.mkdir()
+    inner = tmp_path / "src" / "train"
+    inner.mkdir()
+    (inner / "1.png").write_bytes(b"img")
+    with tarfile.open(archive, "w:gz") as tf:
+        tf.add(inner, arcname="train")
+    ds = DataSet("tarset", "Tar set", "tarset",
+                 (Variant("tar", (File("set.tar.gz", (sha256_file(archive),), archive.as_uri(), unpack=True),)),))
+    monkeypatch.setitem(DATASETS, "tarset", ds)
+    found = fetch("tarset")
+    assert (found.path / "train" / "1.png").read_bytes() == b"img"
+    (found.path / "train" / "1.png").unlink()
+    locate("tarset")  # the marker says it was unpacked: not extracted again
+    assert not (found.path / "train" / "1.png").exists()
+
+
+def test_failed_download_is_reported_with_the_reason(tmp_path, monkeypatch, fake_root):
+    src, _ = _toy(tmp_path, monkeypatch)
+    src.unlink()  # the "server" lost the file
+    with pytest.raises(DataNotFoundError, match="(?s)Download failed: .*fetch toy"):
+        locate("toy")
+    assert not (fake_root / "data" / "toy" / "toy.bin").exists()
+    with pytest.raises(DataNotFoundError, match="download=False"):
+        locate("toy", download=False)

@@ -90,3 +90,26 @@ def test_published_files_are_world_readable(tmp_path):
     with atomic_path(target) as tmp:
         tmp.write_bytes(b"x")
     assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_json_artifact_round_trip_and_unstorable_values():
+    save_artifact({"folds": np.arange(3), "name": "x"}, "meta.json")
+    assert load_artifact("meta.json") == {"folds": [0, 1, 2], "name": "x"}
+    with pytest.raises(TypeError, match="cannot store set"):
+        save_artifact({"bad": {1, 2}}, "bad.json")
+    assert not (output_dir() / "bad.json").exists()
+
+
+def test_repo_root_from_cwd_and_clear_error_elsewhere(monkeypatch, tmp_path):
+    import utils.paths as paths
+
+    monkeypatch.setattr(paths, "_PACKAGE_DIR", tmp_path / "site-packages" / "utils")
+    project = tmp_path / "course"
+    (project / "utils").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("")
+    (project / "notebooks").mkdir()
+    monkeypatch.chdir(project / "notebooks")
+    assert paths.repo_root() == project  # a non-editable install, Jupyter started in notebooks/
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RuntimeError, match="pip install -e .*COURSE_ROOT"):
+        paths.repo_root()

@@ -79,3 +79,14 @@ def test_fast_fp16_detection():
     assert _gpu_supports_fast_fp16({"compute_capability": (7, 0)})
     assert not _gpu_supports_fast_fp16({"compute_capability": (6, 1)})
     assert not _gpu_supports_fast_fp16({})
+
+
+def test_deterministic_ops_flag_asks_tensorflow(monkeypatch):
+    import tensorflow as tf
+
+    calls = []
+    monkeypatch.setattr(tf.config.experimental, "enable_op_determinism", lambda: calls.append(True))
+    set_seeds(1)
+    assert calls == []
+    set_seeds(1, deterministic_ops=True)
+    assert calls == [True]
