@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+
+from utils.models import dense_baseline, lenet5
+from utils.pipeline import make_dataset, train_val_split
+
+
+def test_dataset_shapes_scaling_and_order():
+    x = np.arange(10 * 4 * 4, dtype=np.uint8).reshape(10, 4, 4)
+    y = np.arange(10)
+    batches = list(make_dataset(x, y, batch_size=4).as_numpy_iterator())
+    assert [b[0].shape for b in batches] == [(4, 4, 4, 1), (4, 4, 4, 1), (2, 4, 4, 1)]
+    assert batches[0][0].dtype == np.float32
+    np.testing.assert_allclose(batches[0][0][1, ..., 0], x[1] / 255, rtol=1e-6)
+    assert np.concatenate([b[1] for b in batches]).tolist() == list(range(10))  # no shuffle: order kept
+    images_only = next(make_dataset(x, batch_size=3, scale=None).as_numpy_iterator())
+    assert images_only.shape == (3, 4, 4, 1) and images_only.max() == x[:3].max()
+
+
+def test_shuffle_is_seeded_and_reshuffles_each_epoch():
+    x = np.zeros((50, 2, 2, 1), dtype=np.uint8)
+    y = np.arange(50)
+
+    def epochs(seed):
+        ds = make_dataset(x, y, batch_size=50, shuffle=True, seed=seed)
+        return [next(iter(ds))[1].numpy().tolist() for _ in range(2)]
+
+    a, b = epochs(1), epochs(1)
+    assert a == b  # same seed, same order
+    assert a[0] != a[1]  # a new order each epoch
+    assert sorted(a[0]) == list(range(50))  # labels stay paired: nothing lost
+
+
+def test_augmentation_runs_on_training_batches():
+    import keras
+
+    flip = keras.layers.RandomFlip("horizontal", seed=0)
+    x = np.tile(np.arange(4, dtype=np.uint8), (8, 4, 1))[..., None]  # (8, 4, 4, 1): columns 0..3
+    out = np.concatenate([b for b, _ in make_dataset(x, np.zeros(8), batch_size=8, augment=flip, scale=None)
+                          .as_numpy_iterator()])
+    flipped = [(img[0, :, 0] == [3, 2, 1, 0]).all() for img in out]
+    assert any(flipped) and out.shape == x.shape
+
+
+def test_dataset_input_errors():
+    with pytest.raises(ValueError, match=r"\(n, h, w\) or \(n, h, w, c\)"):
+        make_dataset(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="3 images but 2 labels"):
+        make_dataset(np.zeros((3, 4, 4)), np.zeros(2))
+    with pytest.raises(ValueError, match="batch_size"):
+        make_dataset(np.zeros((3, 4, 4)), batch_size=0)
+
+
+def test_train_val_split_is_stratified_disjoint_and_seeded():
+    x = np.arange(1000)
+    y = np.repeat(np.arange(4), [100, 200, 300, 400])
+    (xt, yt), (xv, yv) = train_val_split(x, y, 0.1, seed=3)
+    assert np.bincount(yv).tolist() == [10, 20, 30, 40]
+    assert len(np.intersect1d(xt, xv)) == 0 and len(xt) + len(xv) == 1000
+    assert (y[xt] == yt).all() and (y[xv] == yv).all()  # images keep their labels
+    (xt2, _), _ = train_val_split(x, y, 0.1, seed=3)
+    np.testing.assert_array_equal(xt, xt2)
+    _, (xv_plain, _) = train_val_split(x, y, 0.1, stratify=False)
+    assert len(xv_plain) == 100
+    with pytest.raises(ValueError, match="val_fraction"):
+        train_val_split(x, y, 1.5)
+    with pytest.raises(ValueError, match="1000 images but 3 labels"):
+        train_val_split(x, y[:3])
+
+
+def test_model_parameter_counts():
+    assert lenet5().count_params() == 61_706  # the paper's 60k-parameter network
+    assert lenet5(activation="tanh", pooling="avg", dropout=0.2).count_params() == 61_706
+    assert dense_baseline().count_params() == 669_706
+    assert lenet5().output_shape == (None, 10) and dense_baseline(n_classes=3).output_shape == (None, 3)
+    with pytest.raises(ValueError, match="pooling must be"):
+        lenet5(pooling="median")
+
+
+def test_fit_classifier_learns_and_reports(capsys):
+    import keras
+
+    from utils import set_seeds
+    from utils.classify import fit_classifier, predict_classes
+
+    set_seeds(0)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    x = (rng.normal(size=(400, 4, 4)) + y[:, None, None] * 2).astype("float32")  # separable classes
+    inputs = keras.Input(shape=(4, 4, 1))
+    outputs = keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs))
+    model = keras.Model(inputs, outputs)
+    ds = make_dataset(x, y, batch_size=32, shuffle=True, scale=None)
+    history = fit_classifier(model, ds, make_dataset(x, y, scale=None), epochs=5, learning_rate=0.05)
+    assert 1 <= history.best_epoch <= 5 and history.seconds > 0
+    assert max(history.history["val_accuracy"]) > 0.9
+    assert "Epoch 1/5" in capsys.readouterr().out  # one line an epoch
+    pred = predict_classes(model, make_dataset(x, scale=None))
+    assert pred.shape == (400,) and (pred == y).mean() > 0.9
+    with pytest.raises(ValueError, match="epochs must be >= 1"):
+        fit_classifier(model, ds, ds, epochs=0)
+
+
+def test_accuracy_by_class():
+    from utils.classify import accuracy_by_class
+
+    acc = accuracy_by_class([0, 0, 1, 1, 1], [0, 1, 1, 1, 0], n_classes=3)
+    np.testing.assert_allclose(acc[:2], [0.5, 2 / 3])
+    assert np.isnan(acc[2])
+    with pytest.raises(ValueError, match="5 labels but 4 predictions"):
+        accuracy_by_class([0, 0, 1, 1, 1], [0, 1, 1, 1], 2)
