@@ -1,0 +1,227 @@
+"""Training helpers shared by the course's notebooks.
+
+- :func:`early_stopping`: the early-stopping callback the course uses (restores the best weights);
+- :func:`epoch_logger`: a compact log, one line every few epochs (instead of ``verbose=2``'s
+  line an epoch when a model trains for many epochs), plus the time each epoch took;
+- :func:`regression_metrics`: RMSE, MAE and hit rate (share of correctly predicted signs)
+  of a return forecast;
+- :func:`plot_curves`: several runs' training curves in one figure (optimizers, learning
+  rates, batch sizes, regularisation side by side).
+- :func:`build_mlp`: a multi-layer perceptron with named layers (stable ``summary()``);
+- :func:`train_runs` and :func:`runs_table`: train one fresh model a configuration (same
+  seed, same initial weights) and tabulate final/best validation loss and seconds an epoch.
+
+Keras is imported inside the functions: importing this module is cheap.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+def early_stopping(patience: int = 10, monitor: str = "val_loss", min_delta: float = 0.0,
+                   restore_best_weights: bool = True, start_from_epoch: int = 0, verbose: int = 0):
+    """``keras.callbacks.EarlyStopping`` that, by default, restores the weights of the best epoch.
+
+    Training stops after ``patience`` epochs without an improvement of ``monitor`` by more
+    than ``min_delta``; with ``restore_best_weights=True`` the model then holds the weights
+    of its best epoch (Keras' own default would keep the *last* epoch's weights). The mode
+    (min or max) follows the name: losses and errors are minimised, everything else
+    (accuracy, AUC...) maximised. Monitor a validation quantity (``val_...``): stopping on
+    the training loss does not prevent over-fitting.
+    """
+    import keras
+
+    if not isinstance(patience, int) or patience < 0:
+        raise ValueError(f"patience must be a non-negative integer (epochs), got {patience!r}")
+    if min_delta < 0:
+        raise ValueError(f"min_delta must be >= 0, got {min_delta}")
+    if not monitor.startswith("val_"):
+        raise ValueError(f"monitor {monitor!r} is not a validation quantity; use e.g. 'val_loss' "
+                         "and pass validation data (validation_data= or validation_split=) to fit()")
+    lower_is_better = any(w in monitor for w in ("loss", "error", "mse", "mae", "rmse"))
+    return keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, min_delta=min_delta,
+                                         mode="min" if lower_is_better else "max",
+                                         restore_best_weights=restore_best_weights,
+                                         start_from_epoch=start_from_epoch, verbose=verbose)
+
+
+def epoch_logger(every: int = 10, name: str = "", keys: Sequence[str] | None = None, printer=print):
+    """A compact training log: one line at epoch 1, every ``every`` epochs, and at the last epoch run.
+
+    Use with ``verbose=0``: ``model.fit(..., verbose=0, callbacks=[epoch_logger(10)])``. The
+    last line is printed also when early stopping ends training before the planned epochs.
+    The returned callback keeps ``epoch_seconds`` (wall time of each epoch) and ``lines``
+    (what it printed). ``name`` prefixes every line; ``keys`` selects the logged values.
+    """
+    import keras
+
+    if not isinstance(every, int) or every < 1:
+        raise ValueError(f"every must be a positive integer (epochs), got {every!r}")
+
+    class EpochLogger(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.epoch_seconds: list[float] = []
+            self.lines: list[str] = []
+            self._t0 = 0.0
+            self._last_logs: dict = {}
+            self._printed = 0
+
+        def _emit(self, epoch, logs):
+            wanted = keys or [k for k in logs if k != "learning_rate"]
+            vals = " ".join(f"{k}={float(logs[k]):.4f}" for k in wanted if k in logs)
+            line = f"{name + ': ' if name else ''}epoch {epoch:3d} {vals}"
+            self.lines.append(line)
+            self._printed = epoch
+            printer(line)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epoch_seconds.append(time.perf_counter() - self._t0)
+            self._last_logs = dict(logs or {})
+            if epoch == 0 or (epoch + 1) % every == 0:
+                self._emit(epoch + 1, self._last_logs)
+
+        def on_train_end(self, logs=None):
+            done = len(self.epoch_seconds)
+            if done and self._printed != done:
+                self._emit(done, self._last_logs)
+
+    return EpochLogger()
+
+
+def regression_metrics(y_true, y_pred) -> dict[str, float]:
+    """RMSE, MAE and hit rate of a forecast of returns.
+
+    Hit rate: the share of days where the forecast's sign equals the realised return's
+    sign, over the days with a non-zero realised return. A forecast that is 0 everywhere
+    has no direction: its hit rate is NaN (compare it with the share of up days instead).
+    """
+    y_true = np.asarray(y_true, dtype=float).ravel()
+    y_pred = np.asarray(y_pred, dtype=float).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true has {y_true.size} values but y_pred {y_pred.size}")
+    if y_true.size == 0:
+        raise ValueError("regression_metrics needs at least one value")
+    if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(y_pred))):
+        raise ValueError("y_true and y_pred must be finite (drop NaN rows before scoring)")
+    err = y_pred - y_true
+    moved = y_true != 0
+    if np.all(y_pred == 0) or not moved.any():
+        hit = float("nan")
+    else:
+        hit = float(np.mean(np.sign(y_pred[moved]) == np.sign(y_true[moved])))
+    return {"rmse": float(np.sqrt(np.mean(err ** 2))), "mae": float(np.mean(np.abs(err))),
+            "hit_rate": hit}
+
+
+def plot_curves(runs: Mapping[str, object], metric: str = "loss", validation: bool = False,
+                logy: bool = False, title: str | None = None, ax=None, x: str = "epoch"):
+    """One line a run: ``runs`` maps a label to a Keras ``History``, its ``.history`` dict, or
+    a plain sequence of values. ``validation=True`` plots ``val_<metric>`` instead;
+    non-finite values (a diverged run) end the line, and the label says so."""
+    import matplotlib.pyplot as plt
+
+    if not runs:
+        raise ValueError("plot_curves needs at least one run")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4))
+    else:
+        fig = ax.figure
+    key = f"val_{metric}" if validation else metric
+    for label, run in runs.items():
+        hist = getattr(run, "history", run)
+        if isinstance(hist, Mapping):
+            if key not in hist:
+                raise KeyError(f"run {label!r} has no {key!r}; it holds {sorted(hist)}")
+            values = np.asarray(hist[key], dtype=float)
+        else:
+            values = np.asarray(hist, dtype=float)
+        finite = np.isfinite(values)
+        shown = values[: np.argmin(finite)] if not finite.all() else values
+        ax.plot(np.arange(1, len(shown) + 1), shown, label=label if finite.all() else f"{label} (diverged)")
+    ax.set_xlabel(x)
+    ax.set_ylabel(key)
+    if logy:
+        ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def build_mlp(n_inputs: int, hidden: Sequence[int], n_outputs: int = 1, activation: str = "relu",
+              output_activation: str | None = None, dropout: float = 0.0, name: str = "mlp"):
+    """A multi-layer perceptron: ``Input -> [Dense(units, activation) -> Dropout]* -> Dense(n_outputs)``.
+
+    Layers are named ``hidden_1, dropout_1, ..., output`` so that ``model.summary()`` reads
+    the same in every run. ``dropout`` > 0 adds a Dropout layer after each hidden layer.
+    """
+    import keras
+
+    if n_inputs < 1 or n_outputs < 1 or any(u < 1 for u in hidden):
+        raise ValueError(f"layer sizes must be >= 1, got n_inputs={n_inputs}, hidden={list(hidden)}, "
+                         f"n_outputs={n_outputs}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout is the share of units dropped, in [0, 1); got {dropout}")
+    layers = [keras.Input(shape=(n_inputs,), name="inputs")]
+    for i, units in enumerate(hidden, start=1):
+        layers.append(keras.layers.Dense(units, activation=activation, name=f"hidden_{i}"))
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout, name=f"dropout_{i}"))
+    layers.append(keras.layers.Dense(n_outputs, activation=output_activation, name="output"))
+    return keras.Sequential(layers, name=name)
+
+
+def train_runs(make_model, configs: Mapping[str, Mapping], x, y, validation_data, epochs: int,
+               loss="sparse_categorical_crossentropy", metrics=("accuracy",), seed: int = 42,
+               log_every: int | None = None) -> dict[str, dict]:
+    """Train one fresh model a configuration and keep what is needed to compare them.
+
+    ``configs`` maps a label to a dict with ``optimizer`` (a function returning a Keras
+    optimizer, or a name such as ``"adam"``) and optionally ``batch_size`` (default 32),
+    ``epochs`` and ``callbacks``. Every model is built by ``make_model()`` right after
+    ``set_seeds(seed)``, so all start from the same weights. Returns, a label, a dict with
+    ``history`` (the History's dict), ``model`` and ``epoch_seconds``; one log line is
+    printed at the first and last epoch (and every ``log_every`` epochs).
+    """
+    from .seed import set_seeds
+
+    if not configs:
+        raise ValueError("train_runs needs at least one configuration")
+    results = {}
+    for label, cfg in configs.items():
+        if "optimizer" not in cfg:
+            raise KeyError(f"configuration {label!r} has no 'optimizer'")
+        n_epochs = cfg.get("epochs", epochs)
+        set_seeds(seed)
+        model = make_model()
+        opt = cfg["optimizer"]
+        model.compile(optimizer=opt() if callable(opt) else opt, loss=loss, metrics=list(metrics))
+        log = epoch_logger(every=log_every or max(n_epochs, 1), name=label)
+        hist = model.fit(x, y, validation_data=validation_data, epochs=n_epochs,
+                         batch_size=cfg.get("batch_size", 32), verbose=0,
+                         callbacks=[log, *cfg.get("callbacks", [])])
+        results[label] = {"history": hist.history, "model": model, "epoch_seconds": log.epoch_seconds}
+    return results
+
+
+def runs_table(results: Mapping[str, Mapping], monitor: str = "val_loss"):
+    """One row a run of :func:`train_runs`: final and best ``monitor``, its epoch, seconds an epoch."""
+    import pandas as pd
+
+    rows = {}
+    for label, r in results.items():
+        values = np.asarray(r["history"][monitor], dtype=float)
+        best = int(np.nanargmin(values)) if np.isfinite(values).any() else -1
+        rows[label] = {f"final {monitor}": values[-1],
+                       f"best {monitor}": values[best] if best >= 0 else np.nan,
+                       "best epoch": best + 1 if best >= 0 else np.nan,
+                       "epochs run": len(values),
+                       "seconds/epoch": float(np.mean(r["epoch_seconds"])) if r["epoch_seconds"] else np.nan}
+    return pd.DataFrame(rows).T
