@@ -88,6 +88,9 @@ def test_forecast_metrics_by_hand():
     assert m["rmse"] == pytest.approx(np.sqrt((0.25 + 2.25 + 4 + 1) / 4))
     assert m["mae"] == pytest.approx((0.5 + 1.5 + 2 + 1) / 4)
     assert m["hit_rate"] == pytest.approx(0.5)  # zero forecast counts as a miss
+    m = forecast_metrics([0.01, -0.02, 0.03, 0.0], [0.02, 0.01, 0.01, 0.05])
+    assert m["hit_rate"] == pytest.approx(2 / 3)  # a period with a zero outcome does not count
+    assert np.isnan(forecast_metrics([0.01, -0.02], [0.0, 0.0])["hit_rate"])  # no direction, no hit rate
     with pytest.raises(ValueError, match="same length"):
         forecast_metrics([1, 2], [1])
     with pytest.raises(ValueError, match="finite"):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from utils.training import early_stopping, epoch_logger, plot_curves, regression_metrics
+from utils.training import early_stopping, epoch_logger, plot_curves
 
 
 def _data(n=64):
@@ -73,25 +73,6 @@ def test_epoch_logger_reports_an_early_stop():
     assert "val_loss=" in lines[-1] and " loss=" not in lines[-1]
     with pytest.raises(ValueError, match="positive integer"):
         epoch_logger(every=0)
-
-
-def test_regression_metrics_values():
-    y = np.array([0.01, -0.02, 0.03, 0.0])
-    p = np.array([0.02, 0.01, 0.01, 0.05])
-    m = regression_metrics(y, p)
-    assert m["rmse"] == pytest.approx(np.sqrt(np.mean((p - y) ** 2)))
-    assert m["mae"] == pytest.approx(np.mean(np.abs(p - y)))
-    assert m["hit_rate"] == pytest.approx(2 / 3)  # the day with y == 0 does not count
-    assert np.isnan(regression_metrics(y, np.zeros(4))["hit_rate"])  # no direction, no hit rate
-
-
-def test_regression_metrics_refuses_bad_inputs():
-    with pytest.raises(ValueError, match="values"):
-        regression_metrics([1, 2], [1])
-    with pytest.raises(ValueError, match="finite"):
-        regression_metrics([1, np.nan], [1, 2])
-    with pytest.raises(ValueError, match="at least one"):
-        regression_metrics([], [])
 
 
 def test_plot_curves_handles_histories_sequences_and_divergence():

@@ -21,8 +21,9 @@ def fit_classifier(model, train_ds, val_ds, epochs: int, learning_rate: float = 
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    callbacks = [keras.callbacks.EarlyStopping(monitor, patience=patience, restore_best_weights=True,
-                                               mode="max" if "acc" in monitor else "min")]
+    from .training import early_stopping
+
+    callbacks = [early_stopping(patience=patience, monitor=monitor)]
     if reduce_lr:
         callbacks.append(keras.callbacks.ReduceLROnPlateau("val_loss", factor=0.5, patience=2))
     start = time.perf_counter()

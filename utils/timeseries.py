@@ -88,9 +88,12 @@ def to_sequences(X: pd.DataFrame | np.ndarray, n_features: int = 1) -> np.ndarra
 
 
 def forecast_metrics(y_true, y_pred) -> dict[str, float]:
-    """RMSE, MAE and hit rate (share of periods where the forecast has the sign of the outcome).
+    """RMSE, MAE and hit rate of a forecast of returns.
 
-    A forecast of exactly zero has no direction and counts as a miss.
+    Hit rate: the share of periods where the forecast's sign equals the outcome's sign,
+    over the periods with a non-zero outcome (a zero forecast on such a period is a miss).
+    A forecast that is 0 everywhere has no direction: its hit rate is NaN (compare it with
+    the share of up periods instead).
     """
     y_true = np.asarray(y_true, dtype=float).ravel()
     y_pred = np.asarray(y_pred, dtype=float).ravel()
@@ -99,8 +102,12 @@ def forecast_metrics(y_true, y_pred) -> dict[str, float]:
     if not (np.isfinite(y_true).all() and np.isfinite(y_pred).all()):
         raise ValueError("y_true and y_pred must be finite: drop or fill missing values first")
     err = y_pred - y_true
-    return {"rmse": float(np.sqrt(np.mean(err ** 2))), "mae": float(np.mean(np.abs(err))),
-            "hit_rate": float(np.mean(np.sign(y_pred) == np.sign(y_true)))}
+    moved = y_true != 0
+    if np.all(y_pred == 0) or not moved.any():
+        hit = float("nan")
+    else:
+        hit = float(np.mean(np.sign(y_pred[moved]) == np.sign(y_true[moved])))
+    return {"rmse": float(np.sqrt(np.mean(err ** 2))), "mae": float(np.mean(np.abs(err))), "hit_rate": hit}
 
 
 def _check_panel(values: pd.Series, what: str = "values") -> None:

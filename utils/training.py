@@ -3,8 +3,6 @@
 - :func:`early_stopping`: the early-stopping callback the course uses (restores the best weights);
 - :func:`epoch_logger`: a compact log, one line every few epochs (instead of ``verbose=2``'s
   line an epoch when a model trains for many epochs), plus the time each epoch took;
-- :func:`regression_metrics`: RMSE, MAE and hit rate (share of correctly predicted signs)
-  of a return forecast;
 - :func:`plot_curves`: several runs' training curves in one figure (optimizers, learning
   rates, batch sizes, regularisation side by side).
 - :func:`build_mlp`: a multi-layer perceptron with named layers (stable ``summary()``);
@@ -93,31 +91,6 @@ def epoch_logger(every: int = 10, name: str = "", keys: Sequence[str] | None = N
                 self._emit(done, self._last_logs)
 
     return EpochLogger()
-
-
-def regression_metrics(y_true, y_pred) -> dict[str, float]:
-    """RMSE, MAE and hit rate of a forecast of returns.
-
-    Hit rate: the share of days where the forecast's sign equals the realised return's
-    sign, over the days with a non-zero realised return. A forecast that is 0 everywhere
-    has no direction: its hit rate is NaN (compare it with the share of up days instead).
-    """
-    y_true = np.asarray(y_true, dtype=float).ravel()
-    y_pred = np.asarray(y_pred, dtype=float).ravel()
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true has {y_true.size} values but y_pred {y_pred.size}")
-    if y_true.size == 0:
-        raise ValueError("regression_metrics needs at least one value")
-    if not (np.all(np.isfinite(y_true)) and np.all(np.isfinite(y_pred))):
-        raise ValueError("y_true and y_pred must be finite (drop NaN rows before scoring)")
-    err = y_pred - y_true
-    moved = y_true != 0
-    if np.all(y_pred == 0) or not moved.any():
-        hit = float("nan")
-    else:
-        hit = float(np.mean(np.sign(y_pred[moved]) == np.sign(y_true[moved])))
-    return {"rmse": float(np.sqrt(np.mean(err ** 2))), "mae": float(np.mean(np.abs(err))),
-            "hit_rate": hit}
 
 
 def plot_curves(runs: Mapping[str, object], metric: str = "loss", validation: bool = False,
