@@ -38,6 +38,7 @@ notebooks: setup
 	    echo "== $$nb ($${COURSE_SCALE:-full})"; start=$$(date +%s); \
 	    $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	        --ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
+	    $(BIN)/python -m utils.nbclean "$$nb" || exit 1; \
 	    echo "   done in $$(( $$(date +%s) - start )) s"; \
 	done
 
