@@ -194,8 +194,8 @@ def test_registry_entries_are_complete():
                 if isinstance(item, File) and item.url:
                     assert item.url.startswith(("https://", "http://"))
         assert any(v.downloadable for v in ds.variants) or ds.manual
-    with pytest.raises(KeyError, match="unknown data set 'svhn'; known:"):
-        get_dataset("svhn")
+    with pytest.raises(KeyError, match="unknown data set 'eurosat'; known:"):
+        get_dataset("eurosat")
 
 
 def test_cli_list_where_fetch(tmp_path, monkeypatch, fake_root, capsys):

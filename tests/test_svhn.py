@@ -9,7 +9,7 @@ from PIL import Image
 
 from utils import svhn
 from utils.data.fetch import ChecksumError, DataNotFoundError
-from utils.data.registry import DataSet, File, Variant
+from utils.data.registry import DATASETS, DataSet, File, Variant, get_dataset
 from utils.io import sha256_file
 
 TABLE = pd.DataFrame(
@@ -197,8 +197,8 @@ def _archives(tmp_path, monkeypatch):
         with tarfile.open(archive, "w:gz") as tf:
             tf.add(src / "gen" / split, arcname=split)
         files.append(File(archive.name, (sha256_file(archive),), archive.as_uri(), unpack=True))
-    ds = DataSet("svhn_test", "SVHN test entry", "svhn", (Variant("format1", tuple(files)),))
-    monkeypatch.setattr(svhn, "_svhn_dataset", lambda: ds)
+    ds = DataSet("svhn", "SVHN test entry", "svhn", (Variant("format1", tuple(files)),))
+    monkeypatch.setitem(DATASETS, "svhn", ds)
     return src
 
 
@@ -229,7 +229,7 @@ def test_offline_error_names_places_and_command(tmp_path, monkeypatch, fake_root
         svhn.locate_svhn()
     msg = str(err.value)
     assert "COURSE_OFFLINE" in msg and str(tmp_path / "nowhere" / "svhn") in msg
-    assert "locate_svhn" in msg and "train.tar.gz" in msg and "ufldl.stanford.edu" in msg
+    assert "python -m utils.data fetch svhn" in msg and "680 MB" in msg
 
 
 def test_svhn_or_standin_falls_back_and_says_so(tmp_path, monkeypatch, fake_root, capsys):
@@ -249,10 +249,9 @@ def _make(root, **kw):
 
 
 def test_format1_entry_points_at_the_stanford_archives():
-    urls = [item.url for item in svhn.SVHN_FORMAT1.variants[0].items]
-    assert urls == ["http://ufldl.stanford.edu/housenumbers/train.tar.gz",
-                    "http://ufldl.stanford.edu/housenumbers/test.tar.gz"]
-    assert all(item.unpack and len(item.sha256[0]) == 64 for item in svhn.SVHN_FORMAT1.variants[0].items)
+    items = get_dataset("svhn").variants[0].items
+    assert [item.url for item in items] == [svhn.SVHN_URL + "train.tar.gz", svhn.SVHN_URL + "test.tar.gz"]
+    assert all(item.unpack and len(item.sha256[0]) == 64 for item in items)
 
 
 def test_plot_photos_with_boxes(tmp_path):

@@ -29,30 +29,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data.fetch import DataNotFoundError, _offline, _present, candidate_dirs, fetch, verify
-from .data.registry import DataSet, File, Variant
+from .data.fetch import DataNotFoundError, locate
 
-SVHN_URL = "http://ufldl.stanford.edu/housenumbers/"
-# SHA-256 of the two format-1 archives as published by mindee/doctr (doctr/datasets/svhn.py,
-# which verifies the downloaded bytes against them). tensorflow_datasets ships digests only for
-# the format-2 files (*_32x32.mat). They could not be re-checked here (no internet).
-SVHN_SHA256 = {
-    "train": "4b17bb33b6cd8f963493168f80143da956f28ec406cc12f8e5745a9f91a51898",
-    "test": "57ac9ceb530e4aa85b55d991be8fc49c695b3d71c6f6a88afea86549efde7fb5",
-}
+SVHN_URL = "http://ufldl.stanford.edu/housenumbers/"  # registry entry: utils.data.registry "svhn"
 SPLITS = ("train", "test")
 MAX_DIGITS = 5
 NO_DIGIT = 10  # class of an empty position in the label encoding
 COLUMNS = ["file", "position", "label", "left", "top", "width", "height"]
-
-SVHN_FORMAT1 = DataSet(
-    name="svhn",
-    title="SVHN format 1: full house-number photos with digit boxes (33,402 + 13,068)",
-    subdir="svhn",
-    variants=(Variant("format1", tuple(
-        File(f"{split}.tar.gz", (SVHN_SHA256[split],), f"{SVHN_URL}{split}.tar.gz", unpack=True)
-        for split in SPLITS), "train.tar.gz and test.tar.gz, each unpacked into train/ and test/"),),
-)
 
 STANDIN_BANNER = """\
 ==========================================================================================
@@ -64,52 +47,15 @@ STANDIN_BANNER = """\
 
 
 # --------------------------------------------------------------------------- data lookup
-def _svhn_dataset() -> DataSet:
-    """The registry's entry when it exists (``python -m utils.data fetch svhn``), else ours."""
-    from .data.registry import DATASETS
-
-    return DATASETS.get("svhn", SVHN_FORMAT1)
-
-
-def _fetch_hint(ds: DataSet) -> str:
-    from .data.registry import DATASETS
-
-    if ds.name in DATASETS:
-        return ds.fetch_command
-    return 'python -c "import utils.svhn as s; s.locate_svhn()"'
-
-
 def locate_svhn(data_dir: str | os.PathLike | None = None, download: bool = True) -> Path:
     """The folder holding SVHN format 1, extracted: ``<folder>/train/digitStruct.mat`` etc.
 
-    Looks, in order, in ``data_dir``, ``$COURSE_DATA_DIR/svhn``, the repository's
-    ``data/svhn``; then downloads both archives (about 680 MB) into ``data/svhn`` unless
-    ``download=False`` or ``COURSE_OFFLINE=1``. Every archive is checked against its
-    SHA-256 before it is extracted or read; a wrong file raises ``ChecksumError``.
+    The course's data lookup (``utils.data.locate``): ``data_dir``, ``$COURSE_DATA_DIR/svhn``,
+    the repository's ``data/svhn``, then a download of both archives (about 680 MB) unless
+    ``download=False`` or ``COURSE_OFFLINE=1``. Every archive is checked against its SHA-256
+    before it is extracted or read; a wrong file raises ``ChecksumError``.
     """
-    ds = _svhn_dataset()
-    variant = ds.variants[0]
-    looked = []
-    for label, folder in candidate_dirs(ds, data_dir):
-        if _present(folder, variant):
-            verify(folder, variant, ds)  # checksums, then extraction (once)
-            return folder
-        looked.append(f"  - {label}: {folder}")
-    if not download:
-        why = "Download not attempted (download=False)."
-    elif _offline():
-        why = "Download not attempted (COURSE_OFFLINE is set)."
-    else:
-        try:
-            return fetch(ds).path
-        except (OSError, ValueError) as exc:  # URLError is an OSError, ChecksumError a ValueError
-            why = f"Download failed: {exc}."
-    raise DataNotFoundError(
-        f"Data set 'svhn' ({ds.title}) not found.\nLooked in:\n" + "\n".join(looked)
-        + f"\n{why}\nTo fetch it (needs internet, about 680 MB): {_fetch_hint(ds)}\n"
-        f"Or put train.tar.gz and test.tar.gz from {SVHN_URL} into a folder svhn/ below "
-        "COURSE_DATA_DIR."
-    )
+    return locate("svhn", data_dir, download).path
 
 
 def svhn_or_standin(standin_dir: str | os.PathLike, n_train: int, n_test: int, seed: int = 42,

@@ -183,6 +183,22 @@ _register(DataSet(
             "COURSE_DATA_DIR at a folder that holds stocks/sp500_index/GSPC.csv."),
 ))
 
+_register(DataSet(
+    name="svhn",
+    title="SVHN format 1: full house-number photos with digit boxes (33,402 + 13,068, about 680 MB)",
+    subdir="svhn",
+    variants=(Variant("format1", (
+        File("train.tar.gz", ("4b17bb33b6cd8f963493168f80143da956f28ec406cc12f8e5745a9f91a51898",),
+             "http://ufldl.stanford.edu/housenumbers/train.tar.gz", unpack=True),
+        File("test.tar.gz", ("57ac9ceb530e4aa85b55d991be8fc49c695b3d71c6f6a88afea86549efde7fb5",),
+             "http://ufldl.stanford.edu/housenumbers/test.tar.gz", unpack=True),
+    ), "train.tar.gz and test.tar.gz, each unpacked into train/ and test/"),),
+    # tensorflow_datasets ships digests only for the format-2 files (*_32x32.mat); these are
+    # the digests mindee/doctr checks its downloads against (doctr/datasets/svhn.py). They
+    # could not be re-checked on the course's offline machines.
+    notes=("SHA-256 as published by mindee/doctr; not re-checked here (no internet).",),
+))
+
 
 def get_dataset(name: str) -> DataSet:
     try:
