@@ -109,3 +109,37 @@ def test_accuracy_by_class():
     assert np.isnan(acc[2])
     with pytest.raises(ValueError, match="5 labels but 4 predictions"):
         accuracy_by_class([0, 0, 1, 1, 1], [0, 1, 1, 1], 2)
+
+
+def test_alexnet_cifar_shapes_and_parameters():
+    from utils.models import alexnet_cifar
+
+    model = alexnet_cifar()
+    assert model.output_shape == (None, 10)
+    assert model.get_layer("pool5").output.shape[1:] == (4, 4, 256)
+    # convs 1,728 + 110,592 + 663,552 + 884,736 + 589,824; batch norm 4 x 1,152; dense 4,195,328 + 1,049,600 + 10,250
+    assert model.count_params() == 7_510_218
+    assert alexnet_cifar(filters=(8, 8, 8, 8, 8), dense_units=16).count_params() < 10_000
+    with pytest.raises(ValueError, match="5 convolutions"):
+        alexnet_cifar(filters=(64, 128))
+
+
+def test_training_throughput_both_sources():
+    from utils.benchmark import training_throughput
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 255, (64, 8, 8), dtype=np.uint8)
+    y = rng.integers(0, 3, 64)
+
+    def build():
+        import keras
+
+        inputs = keras.Input(shape=(8, 8, 1))
+        return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(inputs)))
+
+    for source in ("pipeline", "memory"):
+        assert training_throughput(build, x, y, batch_size=16, epochs=1, source=source) > 0
+    with pytest.raises(ValueError, match="source must be"):
+        training_throughput(build, x, y, source="disk")
+    with pytest.raises(ValueError, match="epochs must be"):
+        training_throughput(build, x, y, epochs=0)

@@ -44,3 +44,34 @@ def lenet5(input_shape=(28, 28, 1), n_classes: int = 10, activation: str = "relu
         x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def alexnet_cifar(input_shape=(32, 32, 3), n_classes: int = 10, filters=(64, 192, 384, 256, 256),
+                  dense_units: int = 1024, dropout: float = 0.5, name: str = "alexnet_cifar"):
+    """An AlexNet-style network (Krizhevsky et al. 2012) adapted to 32x32 images.
+
+    Five 3x3 convolutions (AlexNet's 11x11 / 5x5 filters and stride 4 would erase a 32x32
+    image), each followed by batch normalization and ReLU, max pooling after the 1st, 2nd
+    and 5th, then two large dense layers with dropout and a softmax. ``filters`` sets the
+    width of the five convolutions (AlexNet's are 96, 256, 384, 384, 256; these defaults are
+    the slimmer widths of torchvision's AlexNet).
+    """
+    import keras
+    from keras import layers
+
+    if len(filters) != 5:
+        raise ValueError(f"filters must give the width of 5 convolutions, got {filters!r}")
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    for i, n in enumerate(filters, start=1):
+        x = layers.Conv2D(n, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = layers.BatchNormalization(name=f"bn{i}")(x)
+        x = layers.Activation("relu", name=f"relu{i}")(x)
+        if i in (1, 2, 5):
+            x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    for i in (1, 2):
+        x = layers.Dense(dense_units, activation="relu", name=f"fc{i}")(x)
+        x = layers.Dropout(dropout, name=f"dropout{i}")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)
