@@ -236,3 +236,13 @@ def test_failed_download_is_reported_with_the_reason(tmp_path, monkeypatch, fake
     assert not (fake_root / "data" / "toy" / "toy.bin").exists()
     with pytest.raises(DataNotFoundError, match="download=False"):
         locate("toy", download=False)
+
+
+def test_offline_switch_values(monkeypatch):
+    from utils.data.fetch import keras_home, offline
+
+    for value, expected in [("1", True), ("on", True), ("Yes", True), ("0", False), ("", False)]:
+        monkeypatch.setenv("COURSE_OFFLINE", value)
+        assert offline() is expected
+    monkeypatch.setenv("KERAS_HOME", "/somewhere/keras")
+    assert str(keras_home()) == "/somewhere/keras"

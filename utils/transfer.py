@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .data.fetch import keras_home, offline
+
 # name -> (keras.applications class, keras.applications sub-module with preprocess_input)
 APPLICATIONS = {
     "vgg16": ("VGG16", "vgg16"),
@@ -62,15 +64,9 @@ def _app(model: str) -> tuple[str, str]:
 
 
 # ----------------------------------------------------------------------------- availability
-def is_offline() -> bool:
-    """``COURSE_OFFLINE`` set to 1 / true / yes: never touch the network."""
-    return os.environ.get("COURSE_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def keras_cache_dir() -> Path:
     """Where Keras keeps downloaded weights: ``$KERAS_HOME/models`` (default ``~/.keras/models``)."""
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return Path(home) / "models"
+    return keras_home() / "models"
 
 
 def tfds_data_dir() -> Path:
@@ -80,7 +76,7 @@ def tfds_data_dir() -> Path:
 
 def network_reachable(host: tuple[str, int] = PROBE_HOST, timeout: float = 3.0) -> bool:
     """A quick TCP probe of the download server; ``False`` at once when offline."""
-    if is_offline():
+    if offline():
         return False
     try:
         with socket.create_connection(host, timeout=timeout):
@@ -215,21 +211,6 @@ def load_tfds(name: str, splits: dict[str, str], stand_in: bool, stand_in_exampl
     else:
         parts, info = tfds.load(name, split=list(splits.values()), as_supervised=True, with_info=True)
     return dict(zip(splits, parts)), info
-
-
-def per_class_accuracy(y_true, y_pred, num_classes: int):
-    """Share of correct predictions within each true class (``nan`` for a class with no example)."""
-    import numpy as np
-
-    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true has {y_true.size} labels but y_pred has {y_pred.size}")
-    out = np.full(num_classes, np.nan)
-    for k in range(num_classes):
-        mask = y_true == k
-        if mask.any():
-            out[k] = float(np.mean(y_pred[mask] == k))
-    return out
 
 
 def preprocess_input_fn(model: str):

@@ -46,8 +46,9 @@ class Located:
     source: str  # which lookup step found it
 
 
-def _keras_cache_dir() -> Path:
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser() / "datasets"
+def keras_home() -> Path:
+    """Keras' own folder: ``$KERAS_HOME`` (default ``~/.keras``); data sets in datasets/, weights in models/."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
 
 
 def candidate_dirs(ds: DataSet, data_dir: str | os.PathLike | None = None) -> list[tuple[str, Path]]:
@@ -64,7 +65,7 @@ def candidate_dirs(ds: DataSet, data_dir: str | os.PathLike | None = None) -> li
     except RuntimeError:
         pass
     if ds.keras_cache:
-        out.append(("Keras cache", _keras_cache_dir() / ds.keras_cache))
+        out.append(("Keras cache", keras_home() / "datasets" / ds.keras_cache))
     return out
 
 
@@ -161,8 +162,9 @@ def download(url: str, dest: str | os.PathLike, sha256: tuple[str, ...] | str,
     return dest
 
 
-def _offline() -> bool:
-    return os.environ.get("COURSE_OFFLINE", "").strip().lower() in ("1", "true", "yes")
+def offline() -> bool:
+    """``COURSE_OFFLINE`` set to 1 / true / yes / on: never touch the network."""
+    return os.environ.get("COURSE_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def fetch(ds: DataSet | str, dest_root: str | os.PathLike | None = None) -> Located:
@@ -194,7 +196,7 @@ def locate(name: str, data_dir: str | os.PathLike | None = None, download: bool 
     why = ""
     if not download:
         why = "Download not attempted (download=False)."
-    elif _offline():
+    elif offline():
         why = "Download not attempted (COURSE_OFFLINE is set)."
     elif any(v.downloadable for v in ds.variants):
         try:
