@@ -143,3 +143,60 @@ def test_training_throughput_both_sources():
         training_throughput(build, x, y, source="disk")
     with pytest.raises(ValueError, match="epochs must be"):
         training_throughput(build, x, y, epochs=0)
+
+
+def test_small_cnn_shapes_and_parameters():
+    from utils.models import small_cnn
+
+    model = small_cnn()
+    assert model.output_shape == (None, 10)
+    assert model.get_layer("block2_pool").output.shape[1:] == (8, 8, 64)
+    # convs 864 + 9,216 + 18,432 + 36,864; batch norm 4 x (32+32+64+64); dense 1,048,832 + 2,570
+    assert model.count_params() == 1_117_546
+    assert small_cnn((32, 32, 3), filters=(8, 16, 32)).get_layer("block3_pool").output.shape[1:] == (4, 4, 32)
+    with pytest.raises(ValueError, match="at least 8 pixels"):
+        small_cnn((4, 4, 1), filters=(8, 8, 8))
+    with pytest.raises(ValueError, match="at least one block"):
+        small_cnn(filters=())
+
+
+def test_cosine_schedule_warms_up_then_decays():
+    from utils.classify import cosine_schedule
+
+    lr = cosine_schedule(0.01, total_steps=100, warmup_steps=10)
+    values = np.array([float(lr(step)) for step in (0, 5, 10, 55, 100)])
+    np.testing.assert_allclose(values, [0.0, 0.005, 0.01, 0.005, 0.0], atol=1e-6)
+    no_warmup = cosine_schedule(0.01, total_steps=100)
+    assert float(no_warmup(0)) == pytest.approx(0.01) and float(no_warmup(100)) == pytest.approx(0.0, abs=1e-7)
+    with pytest.raises(ValueError, match="warmup_steps < total_steps"):
+        cosine_schedule(0.01, total_steps=10, warmup_steps=10)
+    with pytest.raises(ValueError, match="peak learning rate"):
+        cosine_schedule(0.0, total_steps=10)
+
+
+def test_fit_classifier_cosine_schedule_and_tensorboard_logs(tmp_path):
+    import keras
+
+    from utils import set_seeds
+    from utils.classify import fit_classifier
+
+    set_seeds(0)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 256)
+    x = (rng.normal(size=(256, 4, 4)) + y[:, None, None] * 2).astype("float32")
+    inputs = keras.Input(shape=(4, 4, 1))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs)))
+    ds = make_dataset(x, y, batch_size=32, shuffle=True, scale=None)
+    seen = []
+    probe = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(float(model.optimizer.learning_rate)))
+    history = fit_classifier(model, ds, make_dataset(x, y, scale=None), epochs=3, learning_rate=0.05,
+                             schedule="cosine", log_dir=tmp_path / "logs", callbacks=[probe])
+    assert max(history.history["val_accuracy"]) > 0.8  # it learns (chance: 0.5)
+    # 8 steps an epoch: warm-up to the peak after epoch 1, then down towards 0 at step 24
+    assert seen[0] == pytest.approx(0.05, rel=1e-3) and seen[1] < seen[0] and seen[2] == pytest.approx(0, abs=1e-6)
+    assert list((tmp_path / "logs").glob("train/events.out.tfevents.*"))  # TensorBoard wrote its log
+    with pytest.raises(ValueError, match="known length"):
+        fit_classifier(model, ds.repeat(), ds, epochs=2, schedule="cosine")
+    with pytest.raises(ValueError, match="'plateau' or 'cosine'"):
+        fit_classifier(model, ds, ds, epochs=2, schedule="step")

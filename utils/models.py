@@ -75,3 +75,36 @@ def alexnet_cifar(input_shape=(32, 32, 3), n_classes: int = 10, filters=(64, 192
         x = layers.Dropout(dropout, name=f"dropout{i}")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def small_cnn(input_shape=(32, 32, 3), n_classes: int = 10, filters=(32, 64), dense_units: int = 256,
+              conv_dropout: float = 0.25, dense_dropout: float = 0.5, name: str = "small_cnn"):
+    """A small VGG-style CNN: per entry of ``filters`` a block of two 3x3 convolutions (batch
+    normalization, ReLU), 2x2 max pooling and dropout; then a dense layer and a softmax.
+
+    With the defaults on 32x32x3 images: two blocks (32 and 64 filters), 8x8x64 features
+    into a dense layer of 256, 1,117,546 parameters.
+    """
+    import keras
+    from keras import layers
+
+    if not filters:
+        raise ValueError("filters must give the width of at least one block, e.g. (32, 64)")
+    side = min(input_shape[:2])
+    if side < 2 ** len(filters):
+        raise ValueError(f"{len(filters)} pooling blocks need images of at least {2 ** len(filters)} pixels "
+                         f"a side, got input_shape={tuple(input_shape)}")
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    for b, n in enumerate(filters, start=1):
+        for j in (1, 2):
+            x = layers.Conv2D(n, 3, padding="same", use_bias=False, name=f"block{b}_conv{j}")(x)
+            x = layers.BatchNormalization(name=f"block{b}_bn{j}")(x)
+            x = layers.Activation("relu", name=f"block{b}_relu{j}")(x)
+        x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+        x = layers.Dropout(conv_dropout, name=f"block{b}_dropout")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(dense_units, activation="relu", name="fc")(x)
+    x = layers.Dropout(dense_dropout, name="fc_dropout")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)
