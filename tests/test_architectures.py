@@ -20,24 +20,6 @@ def test_conv_params_refuses_bad_sizes(bad):
         A.conv_params(bad, 3, 64)
 
 
-@pytest.mark.parametrize("size,kernel,stride,padding,expected", [
-    (227, 11, 4, "valid", 55),   # AlexNet conv1
-    (224, 7, 2, "valid", 109),   # ZFNet conv1 without padding
-    (224, 3, 2, "same", 112),
-    (7, 7, 1, "valid", 1),
-    (5, 2, 2, "same", 3),
-])
-def test_conv_output_size(size, kernel, stride, padding, expected):
-    assert A.conv_output_size(size, kernel, stride, padding) == expected
-
-
-def test_conv_output_size_errors():
-    with pytest.raises(ValueError, match="'valid' or 'same'"):
-        A.conv_output_size(32, 3, 1, "full")
-    with pytest.raises(ValueError, match="does not fit"):
-        A.conv_output_size(3, 5)
-
-
 def test_receptive_field():
     assert A.receptive_field([3]) == 3
     assert A.receptive_field([3, 3]) == 5

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from utils.cnn_ta import (INDICATORS, bhs_labels, clean_prices, compute_features, cross_sectional_quantile,
+from utils.cnn_ta import (INDICATORS, bhs_labels, clean_prices, compute_features,
                           feature_columns, make_labels, missing_days, ticker_features, truncation_gap)
 
 WINDOWS = (6, 13, 20)
@@ -155,12 +155,3 @@ def test_bhs_labels():
     assert lab.iloc[:2].isna().all() and lab.iloc[-2:].isna().all()
     with pytest.raises(ValueError, match="odd"):
         bhs_labels(close, 4)
-
-
-def test_cross_sectional_quantile():
-    idx = pd.MultiIndex.from_product([pd.bdate_range("2020-01-01", periods=2), list("abcde")])
-    v = pd.Series(np.arange(10.0), index=idx)
-    q = cross_sectional_quantile(v, 5)
-    assert q.tolist() == [0, 1, 2, 3, 4] * 2
-    with pytest.raises(ValueError):
-        cross_sectional_quantile(v, 1)

@@ -244,3 +244,18 @@ def test_diebold_mariano():
         diebold_mariano(y, good, good)
     with pytest.raises(ValueError, match="same length"):
         diebold_mariano(y, good[:10], bad)
+
+
+from utils.timeseries import cross_sectional_quantile  # noqa: E402
+
+
+def test_cross_sectional_quantile():
+    idx = pd.MultiIndex.from_product([pd.bdate_range("2020-01-01", periods=2), list("abcde")])
+    v = pd.Series(np.arange(10.0), index=idx)
+    q = cross_sectional_quantile(v, 5)
+    assert q.tolist() == [0, 1, 2, 3, 4] * 2
+    with pytest.raises(ValueError, match="integer >= 2"):
+        cross_sectional_quantile(v, 1)
+    v.iloc[3] = np.nan                       # a missing value stays missing; the others re-bucket
+    q = cross_sectional_quantile(v, 2)
+    assert np.isnan(q.iloc[3]) and q.iloc[:5].tolist()[:3] == [0, 0, 1]

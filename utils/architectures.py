@@ -3,7 +3,8 @@
 Two kinds of helpers:
 
 - **Arithmetic** (plain Python, no TensorFlow): parameters and multiply-adds of a
-  convolution, the receptive field of a stack of convolutions, the saving of stacked 3x3
+  convolution, the receptive field of a stack of convolutions (output sizes:
+  :func:`utils.conv.conv_output_size`), the saving of stacked 3x3
   convolutions (VGG), of 1x1 bottlenecks (Inception) and of depthwise separable
   convolutions (MobileNet). The notebook checks each against Keras' own count.
 - **Keras blocks** (functional API, every layer named ``<name>_...``): ``vgg_block``,
@@ -50,21 +51,6 @@ def conv_macs(kernel: int, c_in: int, c_out: int, h_out: int, w_out: int) -> int
     for v, w in ((h_out, "h_out"), (w_out, "w_out")):
         _positive_int(v, w)
     return conv_params(kernel, c_in, c_out, bias=False) * h_out * w_out
-
-
-def conv_output_size(size: int, kernel: int, stride: int = 1, padding: str = "valid") -> int:
-    """Spatial output size of a convolution or pooling: ``floor((size - kernel) / stride) + 1``
-    for ``'valid'``, ``ceil(size / stride)`` for ``'same'`` (Keras' conventions)."""
-    for v, w in ((size, "size"), (kernel, "kernel"), (stride, "stride")):
-        _positive_int(v, w)
-    if padding == "same":
-        return -(-size // stride)
-    if padding != "valid":
-        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
-    if kernel > size:
-        raise ValueError(f"a {kernel}x{kernel} kernel does not fit a {size}x{size} input without padding; "
-                         "use padding='same' or a smaller kernel")
-    return (size - kernel) // stride + 1
 
 
 def receptive_field(kernels: Sequence[int], strides: Sequence[int] | None = None) -> int:

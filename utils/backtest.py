@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .timeseries import cross_sectional_quantile
+
 TRADING_DAYS = 252
 
 
@@ -27,8 +29,8 @@ def _check_series(s, name):
 def quantile_weights(signal: pd.Series, quantiles: int = 5) -> pd.DataFrame:
     """Equal weights per date: +1/n on the top quantile of ``signal``, -1/n on the bottom one.
 
-    Quantiles are cut on each date's ranks (ties broken by order of appearance, so the
-    buckets have equal sizes, as in alphalens). Returns a date x ticker frame of weights
+    Quantiles are :func:`utils.timeseries.cross_sectional_quantile` (each date's ranks,
+    ties broken by order of appearance, so the buckets have equal sizes, as in alphalens). Returns a date x ticker frame of weights
     (0 for the middle quantiles); each date's long leg sums to +1, the short leg to -1.
     """
     _check_series(signal, "signal")
@@ -36,13 +38,12 @@ def quantile_weights(signal: pd.Series, quantiles: int = 5) -> pd.DataFrame:
         raise ValueError(f"quantiles must be an integer >= 2, got {quantiles!r}")
     sig = signal.dropna()
     level = sig.index.names[0] or 0
-    rank = sig.groupby(level=level).rank(method="first")
     count = sig.groupby(level=level).transform("count")
     if (count < quantiles).any():
         few = sorted(set(sig.index.get_level_values(0)[count < quantiles]))[:3]
         raise ValueError(f"dates with fewer stocks than quantiles ({quantiles}), e.g. {few}: drop them first")
-    bucket = np.ceil(rank / count * quantiles).astype(int)  # 1 .. quantiles
-    top, bottom = (bucket == quantiles), (bucket == 1)
+    bucket = cross_sectional_quantile(sig, quantiles)  # 0 .. quantiles - 1
+    top, bottom = (bucket == quantiles - 1), (bucket == 0)
     n_top = top.groupby(level=level).transform("sum")
     n_bottom = bottom.groupby(level=level).transform("sum")
     w = pd.Series(0.0, index=sig.index)

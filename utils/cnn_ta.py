@@ -293,20 +293,12 @@ def bhs_labels(close: pd.Series, window: int = 11) -> pd.Series:
     return out.reorder_levels(close.index.names).sort_index()
 
 
-def cross_sectional_quantile(values: pd.Series, q: int = 5) -> pd.Series:
-    """Quantile bucket 0..q-1 of each value within its date (ranks, ties by order)."""
-    if q < 2:
-        raise ValueError(f"q must be >= 2, got {q}")
-    pct = values.groupby(level=0).rank(method="first", pct=True)
-    return np.clip(np.ceil(pct * q) - 1, 0, q - 1)
-
-
 def make_labels(close: pd.Series, horizons: Iterable[int] = (1, 5), quantiles: int = 5,
                 bhs_window: int | None = 11) -> pd.DataFrame:
     """Labels per (date, ticker): ``fwd_ret_{h:02d}d`` = close[t+h] / close[t] - 1 on the
     panel's calendar (NaN when that day is missing), ``fwd_q_{h:02d}d`` its cross-sectional
     quantile (0 = lowest), and optionally ``bhs``."""
-    from .timeseries import forward_returns
+    from .timeseries import cross_sectional_quantile, forward_returns
 
     if not isinstance(close, pd.Series) or close.index.nlevels != 2:
         raise TypeError("close must be a Series indexed by (date, ticker)")

@@ -225,6 +225,21 @@ def winsorize_by_date(values: pd.Series, lower: float = 0.01, upper: float = 0.9
     return clipped, n
 
 
+def cross_sectional_quantile(values: pd.Series, q: int = 5) -> pd.Series:
+    """Quantile bucket 0 .. q-1 of each value within its date (0 = lowest).
+
+    Buckets are cut on each date's ranks, ties broken by order of appearance, so every
+    bucket of a date holds the same number of values (give or take one), as alphalens
+    does. Uses only the values of the same date. Missing values stay missing.
+    """
+    _check_panel(values)
+    if not isinstance(q, (int, np.integer)) or q < 2:
+        raise ValueError(f"q must be an integer >= 2, got {q!r}")
+    level = values.index.names[0] or 0
+    pct = values.groupby(level=level).rank(method="first", pct=True)
+    return np.clip(np.ceil(pct * q) - 1, 0, q - 1)
+
+
 def momentum(returns_: pd.Series, lookback: int = 12, skip: int = 1) -> pd.Series:
     """Momentum ``lookback - skip``: compounded return of the ``lookback`` periods up to t, leaving
     out the most recent ``skip`` (12-1 momentum: months t-11 .. t-1 for a signal at the end of t).
