@@ -1,5 +1,6 @@
 """Lookup order, checksum refusal, atomic downloads and the error a student sees."""
 import gzip
+import importlib
 import io
 import time
 import urllib.error
@@ -7,14 +8,14 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from utils.data import fetch as fetch_mod
 from utils.data.__main__ import main as cli
 from utils.data.fetch import ChecksumError, DataNotFoundError, download, fetch, locate
 from utils.data.registry import DATASETS, DataSet, File, Tree, Variant, get_dataset
 from utils.io import sha256_file, sha256_files
+
+fetch_mod = importlib.import_module("utils.data.fetch")  # the module; utils.data.fetch is also a function
 
 
 def _toy(tmp_path, monkeypatch, url=True, keras_cache=None):
@@ -91,7 +92,7 @@ def test_manual_data_set_says_how_to_get_it(tmp_path, monkeypatch, fake_root):
 
 
 def test_corrupted_file_is_refused_not_read(tmp_path, monkeypatch, fake_root):
-    src, digest = _toy(tmp_path, monkeypatch)
+    _, digest = _toy(tmp_path, monkeypatch)
     bad = fake_root / "data" / "toy" / "toy.bin"
     bad.parent.mkdir(parents=True)
     bad.write_bytes(b"tampered")
@@ -125,7 +126,7 @@ def test_download_is_verified_and_atomic(tmp_path, monkeypatch):
 
 def test_interrupted_download_leaves_nothing(tmp_path, monkeypatch):
     class Broken(io.BytesIO):
-        headers = {"Content-Length": "100"}
+        headers = {"Content-Length": "100"}  # noqa: RUF012
 
         def read(self, n=-1):
             if self.tell() >= 10:
@@ -199,11 +200,13 @@ def test_registry_entries_are_complete():
 
 
 def test_cli_list_where_fetch(tmp_path, monkeypatch, fake_root, capsys):
-    src, _ = _toy(tmp_path, monkeypatch)
+    _toy(tmp_path, monkeypatch)
     assert cli(["list"]) == 0 and "toy" in capsys.readouterr().out
     assert cli(["where", "toy"]) == 1 and "not found" in capsys.readouterr().err
     assert cli(["fetch", "toy"]) == 0
-    assert "downloaded and verified" in capsys.readouterr().out
+    line = capsys.readouterr().out
+    assert line.startswith("toy ") and "0.9 kB" in line and line.rstrip().endswith("verified (downloaded)")
+    assert str(fake_root / "data" / "toy") in line
     assert cli(["where", "toy"]) == 0 and "verified" in capsys.readouterr().out
     assert cli(["fetch", "nope"]) == 1 and "unknown data set" in capsys.readouterr().err
 
@@ -246,3 +249,77 @@ def test_offline_switch_values(monkeypatch):
         assert offline() is expected
     monkeypatch.setenv("KERAS_HOME", "/somewhere/keras")
     assert str(keras_home()) == "/somewhere/keras"
+
+
+def test_cli_fetch_all_one_line_each(tmp_path, monkeypatch, fake_root, capsys):
+    from utils.data.registry import TFDS_ONLY
+
+    _toy(tmp_path, monkeypatch)
+    for name in [n for n in DATASETS if n != "toy"]:
+        monkeypatch.delitem(DATASETS, name)
+    monkeypatch.setitem(DATASETS, "hand", DataSet(
+        "hand", "By hand", "hand", (Variant("x", (File("h.bin", ("0" * 64,)),)),), manual="Ask the teacher."))
+    monkeypatch.setitem(DATASETS, "gone", DataSet(
+        "gone", "Gone", "gone", (Variant("x", (File("g.bin", ("0" * 64,), (tmp_path / "nope").as_uri()),)),)))
+    assert cli(["fetch", "--all"]) == 1  # one failed download
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 3 + len(TFDS_ONLY)
+    assert out[0].startswith("toy ") and out[0].endswith("verified (downloaded)")
+    assert out[1].startswith("hand ") and "not downloadable: Ask the teacher." in out[1]
+    assert out[2].startswith("gone ") and "FAILED" in out[2] and "fetch gone" in out[2]
+    assert cli(["fetch", "--all"]) == 1
+    assert capsys.readouterr().out.splitlines()[0].endswith("verified (already in repository data/)")
+
+
+def test_mirror_replaces_the_host_of_http_urls(monkeypatch):
+    mod = fetch_mod
+    url = "https://raw.githubusercontent.com/o/r/abc/%5EGSPC.csv"
+    assert mod.source_url(url) == url
+    monkeypatch.setenv("COURSE_DATA_MIRROR", "http://127.0.0.1:8000/m/")
+    assert mod.source_url(url) == "http://127.0.0.1:8000/m/raw.githubusercontent.com/o/r/abc/%5EGSPC.csv"
+    assert mod.source_url("file:///tmp/x.bin") == "file:///tmp/x.bin"
+    monkeypatch.setattr(mod, "MIRROR", "http://other")
+    assert mod.source_url(url).startswith("http://other/raw.githubusercontent.com/")
+
+
+def test_short_response_is_an_incomplete_download_and_leaves_nothing(tmp_path, monkeypatch):
+    mod = fetch_mod
+
+    class Short(io.BytesIO):
+        headers = {"Content-Length": "100"}  # noqa: RUF012
+
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: Short(b"x" * 40))
+    dest = tmp_path / "dl" / "file.bin"
+    with pytest.raises(mod.IncompleteDownloadError, match="after 40 of 100 bytes"):
+        download("https://example.invalid/file.bin", dest, "0" * 64, progress=False)
+    assert list(dest.parent.iterdir()) == []
+
+
+def test_broken_connection_is_tried_again_from_the_start(tmp_path, monkeypatch, fake_root):
+    mod = fetch_mod
+    src, _ = _toy(tmp_path, monkeypatch)
+    payload, calls = src.read_bytes(), []
+
+    class Flaky(io.BytesIO):
+        headers = {"Content-Length": str(len(payload))}  # noqa: RUF012
+
+    def urlopen(url, timeout):
+        calls.append(url)
+        return Flaky(payload[:10] if len(calls) == 1 else payload)
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(mod, "RETRY_WAIT", 0.0)
+    found = fetch("toy", progress=False)
+    assert len(calls) == 2 and (found.path / "toy.bin").read_bytes() == payload
+    assert [p.name for p in found.path.iterdir()] == ["toy.bin"]
+
+
+def test_stock_data_sets_download_from_pinned_commits():
+    stocks = get_dataset("sp500_stocks").variants[0].items[0]
+    assert stocks.parts and stocks.url.startswith(
+        "https://raw.githubusercontent.com/CNuge/kaggle-code/f1109438d6cfb3ffdaa7d4480437cfbaaedd3236/")
+    index = get_dataset("sp500_index").variants[0].items[0]
+    assert index.url == ("https://raw.githubusercontent.com/fja05680/stock_market_calendar/"
+                         "7041e86bf1f3a18c7b0a24a2fbb27031dc1388c5/%5EGSPC.csv")
+    for name in DATASETS:
+        assert get_dataset(name).size.startswith("about ")

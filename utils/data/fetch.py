@@ -10,14 +10,25 @@ Lookup order (the first location holding a complete variant wins):
 5. a download into the repository's ``data/<subdir>``, unless ``COURSE_OFFLINE=1``.
 
 Every file is checked against the SHA-256 digests of :mod:`utils.data.registry` before
-it is read; a file with another digest is refused.
+it is read; a file with another digest is refused. Downloads are written atomically
+(a temporary file renamed on success): a stopped or corrupted download leaves nothing
+behind. A download cut off by the server is tried again (``ATTEMPTS`` times in all).
+
+Downloads can come from a mirror instead of the original hosts: set ``COURSE_DATA_MIRROR``
+(or :data:`MIRROR`) to a base URL; ``https://host/path`` is then fetched from
+``<mirror>/host/path``. The tests serve files from a local server this way.
 """
 from __future__ import annotations
 
+import hashlib
+import http.client
 import os
 import shutil
 import tarfile
 import tempfile
+import time
+import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from dataclasses import dataclass
@@ -28,6 +39,9 @@ from ..paths import repo_root
 from .registry import DataSet, File, Tree, Variant, get_dataset
 
 DOWNLOAD_TIMEOUT = 30  # seconds without data before a download is given up
+ATTEMPTS = 3  # tries of one file when the connection breaks off (not on a checksum error)
+RETRY_WAIT = 2.0  # seconds before the next try (doubled each time)
+MIRROR: str | None = None  # a base URL that replaces the original hosts; else $COURSE_DATA_MIRROR
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -36,6 +50,10 @@ class DataNotFoundError(FileNotFoundError):
 
 class ChecksumError(ValueError):
     """A file's SHA-256 is not one of the registered digests: corrupted or wrong version."""
+
+
+class IncompleteDownloadError(ConnectionError):
+    """The connection ended before the whole file arrived."""
 
 
 @dataclass(frozen=True)
@@ -126,40 +144,131 @@ def _ensure_unpacked(archive: Path) -> None:
     marker.touch()
 
 
+def source_url(url: str) -> str:
+    """``url``, or its copy on the mirror (:data:`MIRROR` or ``$COURSE_DATA_MIRROR``) if one is set."""
+    mirror = MIRROR or os.environ.get("COURSE_DATA_MIRROR")
+    parts = urllib.parse.urlsplit(url)
+    if not mirror or parts.scheme not in ("http", "https"):
+        return url
+    return f"{mirror.rstrip('/')}/{parts.netloc}{parts.path}"
+
+
 def download(url: str, dest: str | os.PathLike, sha256: tuple[str, ...] | str,
              timeout: float = DOWNLOAD_TIMEOUT, progress: bool = True) -> Path:
     """Download ``url`` to ``dest`` atomically and verify its SHA-256.
 
     The bytes go to a temporary file beside ``dest``; only when the download is complete
     and its digest is one of ``sha256`` is it renamed to ``dest``. A failed, interrupted
-    or corrupted download leaves nothing behind.
+    or corrupted download leaves nothing behind. A connection that ends early raises
+    :class:`IncompleteDownloadError`.
     """
-    import hashlib
-
     accepted = (sha256,) if isinstance(sha256, str) else tuple(sha256)
     dest = Path(dest)
     with atomic_path(dest) as tmp:
         digest = hashlib.sha256()
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            bar = None
-            if progress:
-                from tqdm.auto import tqdm
+        received = 0
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+                total = int(response.headers.get("Content-Length") or 0) or None
+                bar = None
+                if progress:
+                    from tqdm.auto import tqdm
 
-                bar = tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, leave=False)
-            try:
-                for chunk in iter(lambda: response.read(1 << 20), b""):
-                    out.write(chunk)
-                    digest.update(chunk)
+                    bar = tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, leave=False)
+                try:
+                    for chunk in iter(lambda: response.read(1 << 20), b""):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        received += len(chunk)
+                        if bar is not None:
+                            bar.update(len(chunk))
+                finally:
                     if bar is not None:
-                        bar.update(len(chunk))
-            finally:
-                if bar is not None:
-                    bar.close()
+                        bar.close()
+        except http.client.HTTPException as exc:  # IncompleteRead and friends are no OSError
+            raise IncompleteDownloadError(f"download of {url} broke off: {exc!r}") from exc
+        if total is not None and received < total:
+            raise IncompleteDownloadError(f"download of {url} broke off after {received:,} of "
+                                          f"{total:,} bytes; nothing was saved")
         if digest.hexdigest() not in accepted:
             raise ChecksumError(f"download of {url} has SHA-256 {digest.hexdigest()}, expected "
                                 f"{' or '.join(accepted)}; nothing was saved")
     return dest
+
+
+def _download_retrying(url: str, dest: Path, sha256: tuple[str, ...], progress: bool = True) -> Path:
+    """:func:`download`, tried again from the start when the connection breaks off."""
+    wait = RETRY_WAIT
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return download(url, dest, sha256, progress=progress)
+        except urllib.error.URLError:
+            raise  # no such host, HTTP 404, refused connection: trying again will not help
+        except (ConnectionError, TimeoutError):
+            if attempt == ATTEMPTS:
+                raise
+            time.sleep(wait)
+            wait *= 2
+    raise AssertionError("unreachable")
+
+
+def _verified(path: Path, sha256: tuple[str, ...]) -> bool:
+    return path.is_file() and sha256_file(path) in sha256
+
+
+def read_parts(parts: str) -> list[tuple[str, str]]:
+    """``(sha256, file name)`` of every piece in the list ``parts`` shipped with this package,
+    in C-locale (byte) order of the file names."""
+    rows = []
+    for line in (Path(__file__).with_name(parts)).read_text().splitlines():
+        if line.strip():
+            digest, name = line.split(None, 1)
+            rows.append((digest, name.strip().lstrip("*")))
+    return sorted(rows, key=lambda row: row[1].encode())
+
+
+def parts_dir(folder: Path, item: File) -> Path:
+    """Where the pieces of ``item`` are kept until the joined file is verified."""
+    return folder / Path(item.parts).stem
+
+
+def _fetch_parts(ds: DataSet, item: File, folder: Path, progress: bool = True) -> None:
+    """Download the pieces of ``item`` (keeping those already here and verified), join them
+    under one header, check the result and write it atomically; then drop the pieces."""
+    pieces = read_parts(item.parts)
+    where = parts_dir(folder, item)
+    have = [name for digest, name in pieces if _verified(where / name, (digest,))]
+    todo = [(digest, name) for digest, name in pieces if name not in set(have)]
+    bar = None
+    if progress and todo:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(pieces), initial=len(have), unit="file", desc=f"{ds.name} files",
+                   leave=False)
+    try:
+        for digest, name in todo:
+            _download_retrying(source_url(item.url + urllib.parse.quote(name)), where / name,
+                               (digest,), progress=False)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    target = folder / item.path
+    with atomic_path(target) as tmp:
+        digest = hashlib.sha256()
+        with open(tmp, "wb") as out:
+            for i, (_, name) in enumerate(pieces):
+                data = (where / name).read_bytes()
+                if i:  # the header line once, then each file's rows (as merge.sh does)
+                    data = data.split(b"\n", 1)[1] if b"\n" in data else b""
+                out.write(data)
+                digest.update(data)
+        if digest.hexdigest() not in item.sha256:
+            raise ChecksumError(
+                f"{ds.title}: the {len(pieces)} files joined have SHA-256 {digest.hexdigest()}, "
+                f"expected {' or '.join(item.sha256)}; nothing was saved")
+    shutil.rmtree(where, ignore_errors=True)
 
 
 def offline() -> bool:
@@ -167,8 +276,13 @@ def offline() -> bool:
     return os.environ.get("COURSE_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def fetch(ds: DataSet | str, dest_root: str | os.PathLike | None = None) -> Located:
-    """Download the first downloadable variant of ``ds`` into ``<dest_root>/<subdir>``."""
+def fetch(ds: DataSet | str, dest_root: str | os.PathLike | None = None,
+          progress: bool = True) -> Located:
+    """Download the first downloadable variant of ``ds`` into ``<dest_root>/<subdir>``.
+
+    Files already there and verified are kept; the others are downloaded (atomically,
+    checked against SHA-256). A data set built from pieces resumes where it stopped.
+    """
     ds = get_dataset(ds) if isinstance(ds, str) else ds
     variants = [v for v in ds.variants if v.downloadable]
     if not variants:
@@ -177,8 +291,12 @@ def fetch(ds: DataSet | str, dest_root: str | os.PathLike | None = None) -> Loca
     folder = Path(dest_root or repo_root() / "data") / ds.subdir
     for item in variant.items:
         target = folder / item.path
-        if not (target.is_file() and sha256_file(target) in item.sha256):
-            download(item.url, target, item.sha256)
+        if _verified(target, item.sha256):
+            continue
+        if item.parts:
+            _fetch_parts(ds, item, folder, progress=progress)
+        else:
+            _download_retrying(source_url(item.url), target, item.sha256, progress=progress)
     verify(folder, variant, ds)
     return Located(ds, variant, folder, "download")
 

@@ -21,6 +21,10 @@ class File:
     sha256: tuple[str, ...]
     url: str | None = None
     unpack: bool = False  # an archive whose content is extracted next to it after download
+    # Built from pieces: the name of a SHA-256 list shipped in this package (one "<digest>
+    # <file name>" a line). Each piece is downloaded from ``url + <file name>`` and checked;
+    # the file is their concatenation in C-locale name order under one header line.
+    parts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class DataSet:
     keras_cache: str | None = None  # folder below ~/.keras/datasets holding the same files
     manual: str | None = None  # how to get it when there is no download URL
     notes: tuple[str, ...] = field(default_factory=tuple)
+    size: str = ""  # download size, for messages: "about 11 MB"
+    source: str = ""  # where the download comes from, in words
 
     @property
     def fetch_command(self) -> str:
@@ -61,6 +67,12 @@ class DataSet:
 _CVDF = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 _FASHION = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 _TF_DATA = "https://storage.googleapis.com/download.tensorflow.org/data/"
+# The two stock files come from MIT-licensed GitHub repositories, pinned to one commit.
+CNUGE_COMMIT = "f1109438d6cfb3ffdaa7d4480437cfbaaedd3236"
+_CNUGE = (f"https://raw.githubusercontent.com/CNuge/kaggle-code/{CNUGE_COMMIT}"
+          "/stock_data/individual_stocks_5yr/")
+CALENDAR_COMMIT = "7041e86bf1f3a18c7b0a24a2fbb27031dc1388c5"
+_CALENDAR = f"https://raw.githubusercontent.com/fja05680/stock_market_calendar/{CALENDAR_COMMIT}/"
 
 DATASETS: dict[str, DataSet] = {}
 
@@ -74,6 +86,8 @@ _register(DataSet(
     name="mnist",
     title="MNIST handwritten digits (60,000 + 10,000, 28x28 grey)",
     subdir="mnist",
+    size="about 11 MB",
+    source="CVDF mirror of the idx files (storage.googleapis.com/cvdf-datasets/mnist)",
     variants=(Variant("idx", (
         File("train-images-idx3-ubyte.gz",
              ("440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
@@ -95,6 +109,8 @@ _register(DataSet(
     name="fashion_mnist",
     title="Fashion-MNIST clothing (60,000 + 10,000, 28x28 grey)",
     subdir="fashion_mnist",
+    size="about 30 MB",
+    source="Zalando's idx files (fashion-mnist.s3-website.eu-central-1.amazonaws.com)",
     keras_cache="fashion-mnist",
     variants=(Variant("idx", (
         File("train-images-idx3-ubyte.gz",
@@ -118,6 +134,8 @@ _register(DataSet(
     name="cifar10",
     title="CIFAR-10 (50,000 + 10,000, 32x32 RGB, 10 classes)",
     subdir="cifar10",
+    size="about 170 MB",
+    source="cifar-10-python.tar.gz from www.cs.toronto.edu/~kriz",
     variants=(
         Variant("python", (
             File("cifar-10-python.tar.gz",
@@ -135,6 +153,8 @@ _register(DataSet(
     name="rock_paper_scissors",
     title="Rock-Paper-Scissors hand gestures (2,520 + 372, 3 classes)",
     subdir="rock_paper_scissors",
+    size="about 230 MB",
+    source="rps.zip and rps-test-set.zip from storage.googleapis.com/download.tensorflow.org/data",
     variants=(
         Variant("png-300", (
             File("rps.zip", ("c2403444395842ad04c53612bad54b574443eae17a0723117a2ff87b9d72194f",),
@@ -150,6 +170,7 @@ _register(DataSet(
     name="rock_paper_scissors_28px",
     title="Rock-Paper-Scissors downscaled to 28x28 (2,520 + 372, 3 classes)",
     subdir="rock_paper_scissors_28px",
+    size="about 4 MB",
     variants=(Variant("png-28", (
         Tree(".", "*/*/*.png",
              ("56c5e8d3453596920e1f21176c7770569b70f7ef407683be6def6b20f43d0180",)),
@@ -162,31 +183,34 @@ _register(DataSet(
     name="sp500_stocks",
     title="Daily OHLCV of 505 S&P 500 members, 2013-02-08 to 2018-02-07 (all_stocks_5yr.csv)",
     subdir="stocks/sp500_5yr",
+    size="about 30 MB",
+    source=(f"the 505 files stock_data/individual_stocks_5yr/<TICKER>_data.csv of GitHub "
+            f"CNuge/kaggle-code (MIT) at commit {CNUGE_COMMIT}, joined under one header"),
     variants=(Variant("csv", (
         File("all_stocks_5yr.csv",
-             ("6aea253cd19de60b568143991aaf1fa482456565c389205658d236e595e716cf",)),
-    )),),
-    manual=("Download 'S&P 500 stock data' (Cam Nugent) from Kaggle, e.g. "
-            "`kaggle datasets download -d camnugent/sandp500`, and put all_stocks_5yr.csv "
-            "into data/stocks/sp500_5yr/."),
+             ("6aea253cd19de60b568143991aaf1fa482456565c389205658d236e595e716cf",),
+             _CNUGE, parts="individual_stocks_5yr.SHA256SUMS"),
+    ), "the 505 per-ticker files of the Kaggle data set's author, joined as his merge.sh does"),),
 ))
 
 _register(DataSet(
     name="sp500_index",
     title="S&P 500 index (^GSPC) daily, 1927-12-30 to 2023-12-28 (GSPC.csv)",
     subdir="stocks/sp500_index",
+    size="about 2.5 MB",
+    source=f"^GSPC.csv of GitHub fja05680/stock_market_calendar (MIT) at commit {CALENDAR_COMMIT}",
     variants=(Variant("csv", (
-        File("GSPC.csv", ("baf4e47ab3d5f1328ab22772a836f3579af810d861a95742fd472f33ba180a7c",)),
+        File("GSPC.csv", ("baf4e47ab3d5f1328ab22772a836f3579af810d861a95742fd472f33ba180a7c",),
+             _CALENDAR + "%5EGSPC.csv"),
     )),),
-    manual=("Put the course's GSPC.csv (columns Date,Open,High,Low,Close,Adj Close,Volume) "
-            "into data/stocks/sp500_index/; ask your teacher for the copy, or point "
-            "COURSE_DATA_DIR at a folder that holds stocks/sp500_index/GSPC.csv."),
 ))
 
 _register(DataSet(
     name="svhn",
     title="SVHN format 1: full house-number photos with digit boxes (33,402 + 13,068, about 680 MB)",
     subdir="svhn",
+    size="about 680 MB",
+    source="train.tar.gz and test.tar.gz from ufldl.stanford.edu/housenumbers",
     variants=(Variant("format1", (
         File("train.tar.gz", ("4b17bb33b6cd8f963493168f80143da956f28ec406cc12f8e5745a9f91a51898",),
              "http://ufldl.stanford.edu/housenumbers/train.tar.gz", unpack=True),
@@ -198,6 +222,16 @@ _register(DataSet(
     # could not be re-checked on the course's offline machines.
     notes=("SHA-256 as published by mindee/doctr; not re-checked here (no internet).",),
 ))
+
+
+# Data sets that TensorFlow Datasets downloads itself when a notebook runs online; offline
+# the notebooks use generated stand-in data. Name -> (notebook, size, the exact step).
+TFDS_ONLY: dict[str, tuple[str, str, str]] = {
+    "cats_vs_dogs": ("05_transfer_learning", "about 790 MB",
+                     "python -c \"import tensorflow_datasets as tfds; tfds.load('cats_vs_dogs')\""),
+    "eurosat/rgb": ("06_satellite_images", "about 90 MB",
+                    "python -c \"import tensorflow_datasets as tfds; tfds.load('eurosat/rgb')\""),
+}
 
 
 def get_dataset(name: str) -> DataSet:
