@@ -4,27 +4,41 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Notebooks to execute with `make notebooks` (default: all, in course order)
 NB     ?= $(sort $(wildcard notebooks/[0-9]*.ipynb)) $(sort $(wildcard notebooks/exercises/*.ipynb)) $(sort $(wildcard notebooks/exercises/solutions/*.ipynb))
-# Smoke runs write artifacts and figures to a scratch folder, never over the committed images/
+# Notebooks whose full run needs a GPU (hours on a CPU) and internet (weights, TFDS data):
+# `make notebooks SKIP_GPU=1` leaves them out. notebooks/run_times.json marks the same ones.
+NEEDS_GPU := notebooks/05_transfer_learning.ipynb notebooks/06_satellite_images.ipynb
+RUN_NB     = $(if $(SKIP_GPU),$(filter-out $(NEEDS_GPU),$(NB)),$(NB))
+# Runs write artifacts and figures only to the git-ignored output/; smoke runs to build/smoke/
 SMOKE_ENV := COURSE_SCALE=smoke COURSE_OUTPUT_DIR=$(CURDIR)/build/smoke/output \
-             COURSE_IMAGES_DIR=$(CURDIR)/build/smoke/images
+             COURSE_FIGURES_DIR=$(CURDIR)/build/smoke/figures
+# The Jupyter kernel "CNN course (.venv)" (utils/kernel.py: hides TensorFlow's start-up log lines)
+KERNEL := $(VENV)/share/jupyter/kernels/cnn-course/kernel.json
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: setup test unit notebooks lock lab clean
+.PHONY: setup test unit notebooks data lock lab clean
 
-## setup: create .venv and install the pinned environment and the `utils` package (GPU=1 for the CUDA build)
-setup: $(VENV)/.installed
+## setup: create .venv, install the pinned packages, the `utils` package and the Jupyter kernel "CNN course (.venv)" (GPU=1 adds the CUDA build, also after a CPU setup)
+setup: $(VENV)/.installed $(KERNEL) $(if $(GPU),$(VENV)/.installed-gpu)
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(if $(GPU),$(BIN)/python -m pip install --quiet "tensorflow[and-cuda]==2.21.0")
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-## test: unit tests, then every notebook executed at smoke scale and checked by nbval
+# its own stamp, so `make setup GPU=1` after a CPU setup still installs the CUDA build
+$(VENV)/.installed-gpu: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet "tensorflow[and-cuda]==2.21.0"
+	touch $@
+
+$(KERNEL): $(VENV)/.installed utils/kernel.py
+	$(BIN)/python -m utils.kernel install
+
+## test: data check (stops at once, naming what is missing), unit tests, then every notebook executed at smoke scale and checked by nbval
 test: setup
+	$(BIN)/python -m utils.data check
 	$(SMOKE_ENV) $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 -q -rfE
 
@@ -32,15 +46,20 @@ test: setup
 unit: setup
 	$(BIN)/python -m pytest tests -q
 
-## notebooks: execute notebooks in order at the current scale (COURSE_SCALE) and store their outputs
+## notebooks: execute notebooks in order at the current scale (COURSE_SCALE) and store their outputs; prints the expected run time first; NB=... picks notebooks, SKIP_GPU=1 leaves out 05 and 06 (GPU and internet)
 notebooks: setup
-	@for nb in $(NB); do \
+	@$(BIN)/python -m utils.runtimes $(RUN_NB)
+	@for nb in $(RUN_NB); do \
 	    echo "== $$nb ($${COURSE_SCALE:-full})"; start=$$(date +%s); \
 	    $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	        --ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
 	    $(BIN)/python -m utils.nbclean "$$nb" || exit 1; \
 	    echo "   done in $$(( $$(date +%s) - start )) s"; \
 	done
+
+## data: download every data set the course can fetch into data/ (checked against SHA-256; one line each)
+data: setup
+	$(BIN)/python -m utils.data fetch --all
 
 ## lock: re-resolve requirements.in into the fully pinned requirements.txt
 lock:
@@ -51,9 +70,15 @@ lock:
 	  build/lock-venv/bin/python -m pip freeze --exclude-editable | LC_ALL=C sort -f ) > requirements.txt
 	rm -rf build/lock-venv
 
-## lab: start JupyterLab with the course environment
+## lab: start JupyterLab on notebooks/ with the course environment (pick the kernel "CNN course (.venv)")
 lab: setup
-	$(BIN)/jupyter lab notebooks
+	@echo 'In JupyterLab pick the kernel "CNN course (.venv)" (menu Kernel > Change Kernel): it runs .venv and hides TensorFlow start-up log lines.'
+	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: help
+## help: list these commands
+help:
+	@sed -n 's/^## \([a-z]*\): /make \1 -- /p' $(firstword $(MAKEFILE_LIST))
 
 clean:
 	rm -rf build output .pytest_cache

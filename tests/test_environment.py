@@ -53,3 +53,68 @@ def test_layout():
     assert "make setup" in ci and "make test" in ci
     readme = (REPO / "README.md").read_text()
     assert "make setup" in readme and "make test" in readme
+
+
+def _version(text):
+    return tuple(int(x) for x in text.split("."))
+
+
+def test_python_version_agrees_in_pyproject_environment_yml_and_readme():
+    pyproject = re.search(r'^requires-python = ">=([\d.]+)"', (REPO / "pyproject.toml").read_text(), re.M)
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    conda_python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
+    readme = (REPO / "README.md").read_text().split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    claimed = re.search(r"needs: Python ([\d.]+) and `make`", readme)
+    assert pyproject and claimed, "pyproject requires-python and the README's Python version"
+    assert _version(pyproject.group(1)) == _version(conda_python.split("=", 1)[1]) == _version(claimed.group(1))
+
+
+# import name -> distribution, where they differ
+IMPORT_TO_DIST = {"PIL": "pillow", "sklearn": "scikit-learn", "talib": "ta-lib", "alphalens": "alphalens-reloaded",
+                  "absl": "absl-py", "yaml": "pyyaml", "tensorflow_datasets": "tensorflow-datasets"}
+
+
+def _imports(folder):
+    import ast
+    import sys
+
+    found = {}
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top not in ("utils", "__future__"):
+                    found.setdefault(top, path.relative_to(REPO).as_posix())
+    return found
+
+
+def test_every_package_utils_imports_is_declared_in_pyproject():
+    text = (REPO / "pyproject.toml").read_text()
+    deps = re.search(r"^dependencies = \[(.*?)^\]", text, re.S | re.M).group(1)
+    declared = {re.split(r"[<>=\[ ]", d, 1)[0].lower() for d in re.findall(r'"([^"]+)"', deps)}
+    missing = {top: where for top, where in _imports(REPO / "utils").items()
+               if IMPORT_TO_DIST.get(top, top).lower().replace("_", "-") not in declared}
+    assert not missing, f"imported by utils but not in pyproject.toml dependencies: {missing}"
+
+
+def test_pyproject_license_is_an_spdx_string():
+    text = (REPO / "pyproject.toml").read_text()
+    assert re.search(r'^license = "MIT"$', text, re.M)
+    assert re.search(r'"setuptools>=(7[7-9]|[89]\d)', text), "SPDX license strings need setuptools>=77"
+
+
+def test_makefile_gpu_setup_has_its_own_stamp():
+    make = (REPO / "Makefile").read_text()
+    setup = re.search(r"^setup: (.*)$", make, re.M).group(1)
+    assert "$(if $(GPU),$(VENV)/.installed-gpu)" in setup
+    gpu_rule = make.split("$(VENV)/.installed-gpu: $(VENV)/.installed\n", 1)[1].split("\n\n", 1)[0]
+    assert "tensorflow[and-cuda]" in gpu_rule and "touch $@" in gpu_rule
+    cpu_rule = make.split("$(VENV)/.installed: requirements.txt pyproject.toml\n", 1)[1].split("\n\n", 1)[0]
+    assert "and-cuda" not in cpu_rule
+    assert "COURSE_FIGURES_DIR=" in make and "COURSE_IMAGES_DIR" not in make

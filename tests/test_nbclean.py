@@ -35,3 +35,21 @@ def test_clean_notebook_in_place(tmp_path, capsys):
     assert [o["name"] for o in again.cells[0].outputs] == ["stdout"] and "widgets" not in again.metadata
     assert clean_notebook(path) == 0  # idempotent
     assert main([]) == 2
+
+
+def test_execution_timestamps_are_dropped_other_cell_metadata_stays(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("1 + 1", metadata={
+        "execution": {"iopub.execute_input": "2026-12-03T02:25:41.794263Z",
+                      "shell.execute_reply": "2026-12-03T02:25:41.801000Z"},
+        "tags": ["keep"]})
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1)]
+    nb.cells.append(cell)
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    clean_notebook(path)
+    first = path.read_bytes()
+    again = nbformat.read(path, as_version=4)
+    assert "execution" not in again.cells[0].metadata and again.cells[0].metadata["tags"] == ["keep"]
+    clean_notebook(path)
+    assert path.read_bytes() == first  # stable: a re-run with the same results changes nothing

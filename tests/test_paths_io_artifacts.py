@@ -1,4 +1,5 @@
 import json
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 
 from utils.artifacts import ArtifactNotFoundError, artifact_path, load_artifact, save_artifact
 from utils.io import atomic_path, sha256_file, sha256_files
-from utils.paths import images_dir, output_dir, repo_root
+from utils.paths import figures_dir, images_dir, output_dir, repo_root
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -18,18 +19,41 @@ def test_repo_root_found_from_package_and_overridable(monkeypatch, tmp_path):
     assert repo_root() == tmp_path.resolve()
 
 
-def test_output_and_images_dirs_follow_env_and_are_created(tmp_path):
+def test_output_and_figures_dirs_follow_env_and_are_created(monkeypatch, tmp_path):
     out = output_dir("13_cnn_ta")
     assert out == (tmp_path / "output" / "13_cnn_ta").resolve() and out.is_dir()
-    img = images_dir("01_filter_example")
-    assert img == (tmp_path / "images" / "01_filter_example").resolve() and img.is_dir()
+    fig = figures_dir("01_filter_example")
+    assert fig == (tmp_path / "figures" / "01_filter_example").resolve() and fig.is_dir()
+    assert images_dir is figures_dir  # the older name still works
+    # the older variable COURSE_IMAGES_DIR still moves them, unless COURSE_FIGURES_DIR is set
+    monkeypatch.delenv("COURSE_FIGURES_DIR")
+    monkeypatch.setenv("COURSE_IMAGES_DIR", str(tmp_path / "old"))
+    assert figures_dir("x") == (tmp_path / "old" / "x").resolve()
+    monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path / "new"))
+    assert figures_dir("x") == (tmp_path / "new" / "x").resolve()
 
 
 def test_default_dirs_are_inside_the_repository(monkeypatch, fake_root):
     monkeypatch.delenv("COURSE_OUTPUT_DIR")
-    monkeypatch.delenv("COURSE_IMAGES_DIR")
+    monkeypatch.delenv("COURSE_FIGURES_DIR")
     assert output_dir() == (fake_root / "output").resolve()
-    assert images_dir("x") == (fake_root / "images" / "x").resolve()
+    assert figures_dir("x") == (fake_root / "output" / "figures" / "x").resolve()
+    # figures follow the output folder when only that one is moved (as `make test` does)
+    monkeypatch.setenv("COURSE_OUTPUT_DIR", str(fake_root / "scratch"))
+    assert figures_dir("x") == (fake_root / "scratch" / "figures" / "x").resolve()
+
+
+def test_a_run_writes_only_git_ignored_files(monkeypatch, fake_root):
+    """Default figure and artifact paths lie under output/, which the real repository ignores."""
+    monkeypatch.delenv("COURSE_OUTPUT_DIR")
+    monkeypatch.delenv("COURSE_FIGURES_DIR")
+    for path in (figures_dir("01_filter_example") / "filters.png", output_dir("13_cnn_ta") / "x.parquet"):
+        rel = path.relative_to(fake_root.resolve())
+        assert rel.parts[0] == "output", rel
+        done = subprocess.run(["git", "check-ignore", "-q", "--no-index", str(rel)], cwd=REPO)
+        if done.returncode == 128:
+            pytest.skip("not a git checkout")
+        assert done.returncode == 0, f"{rel} is not git-ignored: a run would dirty the tree"
 
 
 def test_sha256_of_known_bytes(tmp_path):

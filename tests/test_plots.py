@@ -17,21 +17,21 @@ def teardown_function():
 
 def test_set_style_applies_course_settings():
     matplotlib.rcdefaults()
-    assert matplotlib.rcParams["savefig.dpi"] != 300
+    assert matplotlib.rcParams["savefig.dpi"] != 130
     set_style()
-    assert matplotlib.rcParams["savefig.dpi"] == 300
+    assert matplotlib.rcParams["savefig.dpi"] == 130
     assert matplotlib.rcParams["axes.grid"] is STYLE["axes.grid"]
 
 
-def test_save_fig_writes_a_300_dpi_png_under_images(tmp_path):
+def test_save_fig_writes_a_130_dpi_png_under_figures(tmp_path):
     fig, ax = plt.subplots(figsize=(2, 1))
     ax.plot([0, 1])
     path = save_fig(fig, "line", notebook="00_test")
-    assert path == (tmp_path / "images" / "00_test" / "line.png").resolve()
+    assert path == (tmp_path / "figures" / "00_test" / "line.png").resolve()
     with Image.open(path) as im:
         assert im.format == "PNG"
-        assert round(im.info["dpi"][0]) == 300
-        assert im.size[0] >= 500  # 2 inches at 300 dpi (tight bbox trims a little)
+        assert round(im.info["dpi"][0]) == 130
+        assert 200 <= im.size[0] <= 300  # 2 inches at 130 dpi (tight bbox trims a little)
     with pytest.raises(ValueError, match="plain file name"):
         save_fig(fig, "../escape", notebook="00_test")
 
@@ -63,3 +63,13 @@ def test_confusion_matrix_counts():
     np.testing.assert_array_equal(fig.confusion, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
     with pytest.raises(ValueError, match="3 labels but y_pred has 2"):
         plot_confusion_matrix([0, 1, 2], [0, 1], ["a", "b", "c"])
+
+
+def test_save_fig_defaults_write_under_the_git_ignored_output_folder(monkeypatch, fake_root):
+    """With no COURSE_* variable set, a figure lands in <root>/output/figures/<notebook>/."""
+    monkeypatch.delenv("COURSE_OUTPUT_DIR")
+    monkeypatch.delenv("COURSE_FIGURES_DIR")
+    fig, ax = plt.subplots(figsize=(1, 1))
+    path = save_fig(fig, "x", notebook="01_filter_example")
+    assert path == (fake_root / "output" / "figures" / "01_filter_example" / "x.png").resolve()
+    assert not (fake_root / "images").exists()

@@ -5,7 +5,9 @@
 - drops TensorFlow's C++ start-up log lines from stderr (``I0000 ... cudart_stub.cc ...``,
   "Could not find cuda drivers", the absl pre-init warning): they say which hardware the
   run had, not what the code did; any other stderr text is kept;
-- merges consecutive stream outputs of the same name (split only by flush timing).
+- merges consecutive stream outputs of the same name (split only by flush timing);
+- drops each cell's ``metadata.execution`` (the kernel's timestamps, new at every run), so
+  re-running a notebook whose results did not change leaves the file unchanged.
 
 ``make notebooks`` runs it after executing each notebook.
 """
@@ -59,6 +61,7 @@ def clean_notebook(path) -> int:
             outputs, removed = clean_outputs(cell.outputs)
             cell.outputs = [nbformat.from_dict(o) for o in outputs]
             total += removed
+        cell.metadata.pop("execution", None)  # timestamps of this run: not a result
     if nb.metadata.pop("widgets", None) is not None:
         total += 1
     nbformat.write(nb, path)

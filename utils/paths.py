@@ -1,11 +1,14 @@
 """Where the course keeps things: repository root, output (artifacts) and figures.
 
-Every location can be moved with an environment variable, so CI and smoke runs write
-to a scratch folder instead of the committed ``images/``:
+A run writes only into the git-ignored ``output/`` folder, so it never changes a
+committed file (``images/`` holds only the course's own pictures, never run results).
+Every location can be moved with an environment variable (``make test`` moves them to
+``build/smoke/``):
 
 - ``COURSE_ROOT``: the repository (default: found from this package's location);
 - ``COURSE_OUTPUT_DIR``: artifacts passed between notebooks (default ``<root>/output``);
-- ``COURSE_IMAGES_DIR``: saved figures (default ``<root>/images``).
+- ``COURSE_FIGURES_DIR``: saved figures (default ``<output>/figures``); the older name
+  ``COURSE_IMAGES_DIR`` is still read when ``COURSE_FIGURES_DIR`` is not set.
 """
 from __future__ import annotations
 
@@ -49,10 +52,17 @@ def output_dir(*parts: str) -> Path:
     return path
 
 
-def images_dir(notebook: str | None = None) -> Path:
-    """The figures folder (created): ``images/<notebook>/``."""
-    path = _dir_from_env("COURSE_IMAGES_DIR", repo_root() / "images")
+def figures_dir(notebook: str | None = None) -> Path:
+    """The figures folder (created): ``output/figures/<notebook>/`` (git-ignored)."""
+    var = "COURSE_FIGURES_DIR" if os.environ.get("COURSE_FIGURES_DIR") else "COURSE_IMAGES_DIR"
+    if os.environ.get(var):
+        path = _dir_from_env(var, Path())
+    else:
+        path = output_dir("figures")
     if notebook:
         path = path / notebook
         path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+images_dir = figures_dir  # the older name

@@ -1,6 +1,7 @@
 """One plotting style and the figures every notebook draws.
 
-Figures are saved with :func:`save_fig` to ``images/<notebook>/<name>.png`` at 300 dpi.
+Figures are saved with :func:`save_fig` to ``output/figures/<notebook>/<name>.png`` at 130 dpi
+(git-ignored: a run never changes a committed file; see :mod:`utils.paths`).
 Nothing here changes matplotlib's settings until :func:`set_style` is called.
 """
 from __future__ import annotations
@@ -13,12 +14,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .io import atomic_path
-from .paths import images_dir
+from .paths import figures_dir
 
 STYLE = {
     "figure.figsize": (8, 4.5),
     "figure.dpi": 100,
-    "savefig.dpi": 300,
+    "savefig.dpi": 130,
     "savefig.bbox": "tight",
     "axes.grid": True,
     "grid.alpha": 0.3,
@@ -36,11 +37,11 @@ def set_style() -> None:
     matplotlib.rcParams.update(STYLE)
 
 
-def save_fig(fig: matplotlib.figure.Figure, name: str, notebook: str, dpi: int = 300) -> Path:
-    """Save ``fig`` as ``images/<notebook>/<name>.png`` (atomically) and return the path."""
+def save_fig(fig: matplotlib.figure.Figure, name: str, notebook: str, dpi: int = 130) -> Path:
+    """Save ``fig`` as ``output/figures/<notebook>/<name>.png`` (atomically) and return the path."""
     if not name or "/" in name or "\\" in name:
         raise ValueError(f"figure name must be a plain file name, got {name!r}")
-    path = images_dir(notebook) / (name if name.endswith(".png") else f"{name}.png")
+    path = figures_dir(notebook) / (name if name.endswith(".png") else f"{name}.png")
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
     return path
