@@ -1,16 +1,26 @@
 """Tests of utils.backtest: quintile long-short portfolio, costs, performance stats, alphalens glue."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from utils.backtest import (alphalens_factor_data, alphalens_tables, long_short_returns, max_drawdown, performance_stats,
-                            quantile_spread, quantile_weights)
+from utils.backtest import (
+    alphalens_factor_data,
+    alphalens_tables,
+    long_short_returns,
+    max_drawdown,
+    performance_stats,
+    quantile_spread,
+    quantile_weights,
+)
 
 
 def panel(n_dates=5, n_tickers=10, seed=0):
     rng = np.random.default_rng(seed)
     dates = pd.bdate_range("2017-01-02", periods=n_dates)
-    idx = pd.MultiIndex.from_product([dates, [f"T{i:02d}" for i in range(n_tickers)]], names=["date", "ticker"])
+    idx = pd.MultiIndex.from_product(
+        [dates, [f"T{i:02d}" for i in range(n_tickers)]], names=["date", "ticker"]
+    )
     return idx, rng
 
 
@@ -32,14 +42,14 @@ def test_quantile_weights_equal_weight_legs():
 def test_long_short_returns_timing_costs_and_turnover():
     idx, rng = panel(n_dates=3, n_tickers=10)
     sig = pd.Series(np.tile(np.arange(10.0), 3), index=idx)
-    sig.loc[idx.get_level_values(0)[-1]] = np.arange(10.0)[::-1]   # last day: the book flips
+    sig.loc[idx.get_level_values(0)[-1]] = np.arange(10.0)[::-1]  # last day: the book flips
     nxt = pd.Series(rng.normal(0, 0.01, len(idx)), index=idx)
     out = long_short_returns(sig, nxt, quantiles=5, cost_bps=10)
     d0 = idx.get_level_values(0)[0]
     r0 = nxt.loc[d0]
     expected = r0[["T08", "T09"]].mean() - r0[["T00", "T01"]].mean()
-    assert out.loc[d0, "gross"] == pytest.approx(expected)         # w_t times the return t -> t+1
-    np.testing.assert_allclose(out["turnover"], [2.0, 0.0, 4.0])   # build, hold, flip
+    assert out.loc[d0, "gross"] == pytest.approx(expected)  # w_t times the return t -> t+1
+    np.testing.assert_allclose(out["turnover"], [2.0, 0.0, 4.0])  # build, hold, flip
     np.testing.assert_allclose(out["cost"], out["turnover"] * 10 / 1e4)
     np.testing.assert_allclose(out["net"], out["gross"] - out["cost"])
     assert out["n_long"].tolist() == [2, 2, 2] and out["n_short"].tolist() == [2, 2, 2]
@@ -92,8 +102,14 @@ def test_alphalens_factor_data_and_spread():
     assert spread.loc["1D", "mean_bps_per_day"] > 50 and spread.loc["1D", "t_stat"] > 10
     # a random signal has no reliable spread
     noise = pd.Series(np.random.default_rng(5).normal(size=len(signal)), index=signal.index)
-    assert abs(quantile_spread(alphalens_factor_data(noise, close, periods=(1,), verbose=False))
-               .loc["1D", "t_stat"]) < 4
+    assert (
+        abs(
+            quantile_spread(alphalens_factor_data(noise, close, periods=(1,), verbose=False)).loc[
+                "1D", "t_stat"
+            ]
+        )
+        < 4
+    )
 
 
 def test_alphalens_factor_data_errors(capsys):
@@ -118,9 +134,15 @@ def test_alphalens_tables():
     assert list(ret.columns) == ["1D", "5D"] and list(ret.index) == ["1", "2", "3", "4", "5", "top - bottom"]
     assert ret.loc["5", "1D"] > ret.loc["1", "1D"]
     assert ret.loc["top - bottom", "1D"] == pytest.approx(ret.loc["5", "1D"] - ret.loc["1", "1D"])
-    assert ret.loc["top - bottom", "1D"] == pytest.approx(quantile_spread(data).loc["1D", "mean_bps_per_day"], rel=1e-6)
+    assert ret.loc["top - bottom", "1D"] == pytest.approx(
+        quantile_spread(data).loc["1D", "mean_bps_per_day"], rel=1e-6
+    )
     assert t["information"].loc["1D", "IC Mean"] > 0.9
-    assert list(t["turnover"].index) == ["top quantile turnover", "bottom quantile turnover", "rank autocorrelation"]
+    assert list(t["turnover"].index) == [
+        "top quantile turnover",
+        "bottom quantile turnover",
+        "rank autocorrelation",
+    ]
     assert 0 <= t["turnover"].loc["top quantile turnover", "1D"] <= 1
     with pytest.raises(ValueError, match="factor_quantile"):
         alphalens_tables(pd.DataFrame({"1D": [0.0]}))

@@ -1,4 +1,5 @@
 """Information coefficient: Spearman per date, paired by (date, ticker), summary statistics."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,8 +10,10 @@ from utils.ic import ic_by_date, ic_summary
 
 def _panel(n_dates=6, n_tickers=30, seed=0):
     rng = np.random.default_rng(seed)
-    idx = pd.MultiIndex.from_product([pd.date_range("2020-01-31", periods=n_dates, freq="ME"),
-                                      [f"T{i:02d}" for i in range(n_tickers)]], names=["date", "ticker"])
+    idx = pd.MultiIndex.from_product(
+        [pd.date_range("2020-01-31", periods=n_dates, freq="ME"), [f"T{i:02d}" for i in range(n_tickers)]],
+        names=["date", "ticker"],
+    )
     ret = pd.Series(rng.normal(size=len(idx)), index=idx)
     return ret
 
@@ -30,7 +33,9 @@ def test_ic_pairs_by_index_not_by_position():
     signal = ret.copy()
     shuffled = signal.sample(frac=1.0, random_state=3)
     assert ic_by_date(shuffled, ret).eq(1.0).all()  # same pairs whatever the row order
-    pd.testing.assert_series_equal(ic_by_date(shuffled, ret.sample(frac=1.0, random_state=4)), ic_by_date(signal, ret))
+    pd.testing.assert_series_equal(
+        ic_by_date(shuffled, ret.sample(frac=1.0, random_state=4)), ic_by_date(signal, ret)
+    )
     # pairing by position (the reference notebook's bug) would give a meaningless IC:
     by_position = pd.Series(shuffled.to_numpy(), index=ret.index)
     assert ic_by_date(by_position, ret).abs().mean() < 0.5
@@ -67,3 +72,44 @@ def test_ic_errors():
         ic_by_date(ret, ret, min_obs=2)
     with pytest.raises(ValueError, match="at least 2 dates"):
         ic_summary(pd.Series([0.1, np.nan]))
+
+
+# ---------------------------------------------------------------- comparisons of several signals
+from utils.ic import fold_ic_table, ic_comparison
+
+
+def _daily_panel(n_dates, n_tickers, seed=0):
+    rng = np.random.default_rng(seed)
+    idx = pd.MultiIndex.from_product(
+        [pd.bdate_range("2016-01-04", periods=n_dates), [f"T{i:02d}" for i in range(n_tickers)]],
+        names=["date", "ticker"],
+    )
+    return idx, rng
+
+
+def test_fold_ic_table():
+    idx, rng = _daily_panel(n_dates=20, n_tickers=15)
+    ret = pd.Series(rng.normal(size=len(idx)), index=idx)
+    preds = pd.DataFrame({"perfect": ret, "inverse": -ret}, index=idx)
+    fold = pd.Series((idx.get_level_values(0) >= idx.get_level_values(0).unique()[10]).astype(int), index=idx)
+    table = fold_ic_table(preds, ret, fold)
+    assert list(table.index) == [0, 1]
+    np.testing.assert_allclose(table["perfect"], 1.0)
+    np.testing.assert_allclose(table["inverse"], -1.0)
+    with pytest.raises(ValueError, match="same"):
+        fold_ic_table(preds, ret, fold.iloc[:-1])
+
+
+def test_ic_comparison_steps_over_overlapping_dates():
+    idx, rng = _daily_panel(n_dates=40, n_tickers=15)
+    ret = pd.Series(rng.normal(size=len(idx)), index=idx)
+    preds = pd.DataFrame(
+        {"good": ret + rng.normal(size=len(idx)), "noise": rng.normal(size=len(idx))}, index=idx
+    )
+    table = ic_comparison(preds, ret)
+    assert list(table.columns) == ["mean_ic", "t_stat", "p_value", "hit_rate", "n_dates"]
+    assert table.loc["good", "mean_ic"] > 0.5 and table.loc["good", "hit_rate"] == 1.0
+    assert table.loc["good", "n_dates"] == 40
+    assert ic_comparison(preds, ret, step=5).loc["good", "n_dates"] == 8
+    with pytest.raises(ValueError, match="step"):
+        ic_comparison(preds, ret, step=0)

@@ -1,4 +1,5 @@
 """No look-ahead in the single-series helpers: features at t use data up to t, labels are after t."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -64,9 +65,17 @@ def test_split_by_date_in_time_order_with_gap():
 
 
 # ---------------------------------------------------------------- 3-D input and metrics
-from utils.timeseries import (forecast_metrics, forward_returns, make_panel_supervised, momentum,  # noqa: E402
-                              monthly_returns, panel_forward, panel_lags, to_sequences,
-                              winsorize_by_date)
+from utils.timeseries import (
+    forecast_metrics,
+    forward_returns,
+    make_panel_supervised,
+    momentum,
+    monthly_returns,
+    panel_forward,
+    panel_lags,
+    to_sequences,
+    winsorize_by_date,
+)
 
 
 def test_to_sequences_puts_the_oldest_lag_first():
@@ -74,7 +83,7 @@ def test_to_sequences_puts_the_oldest_lag_first():
     seq = to_sequences(X)
     assert seq.shape == (len(X), 4, 1) and seq.dtype == np.float32
     np.testing.assert_allclose(seq[:, -1, 0], X["lag_1"].to_numpy(dtype="float32"))  # newest last
-    np.testing.assert_allclose(seq[:, 0, 0], X["lag_4"].to_numpy(dtype="float32"))   # oldest first
+    np.testing.assert_allclose(seq[:, 0, 0], X["lag_4"].to_numpy(dtype="float32"))  # oldest first
     two = to_sequences(np.arange(12).reshape(2, 6), n_features=2)  # (lag1 f1, lag1 f2, lag2 f1, ...)
     assert two.shape == (2, 3, 2) and two[0, -1].tolist() == [0, 1] and two[0, 0].tolist() == [4, 5]
     with pytest.raises(ValueError, match="cannot be split"):
@@ -100,8 +109,9 @@ def test_forecast_metrics_by_hand():
 # ---------------------------------------------------------------- (date, ticker) panels
 def _panel(n_dates=30, tickers=("AAA", "BBB", "CCC"), seed=1):
     rng = np.random.default_rng(seed)
-    idx = pd.MultiIndex.from_product([pd.bdate_range("2020-01-01", periods=n_dates), list(tickers)],
-                                     names=["date", "ticker"])
+    idx = pd.MultiIndex.from_product(
+        [pd.bdate_range("2020-01-01", periods=n_dates), list(tickers)], names=["date", "ticker"]
+    )
     return pd.Series(rng.normal(size=len(idx)), index=idx, name="r")
 
 
@@ -117,13 +127,13 @@ def test_panel_lags_and_labels_stay_with_their_ticker_and_date():
     for (t, tic), row in X.sample(20, random_state=0).iterrows():
         i = dates.get_loc(t)
         assert row["lag_1"] == s[(t, tic)] and row["lag_3"] == s[(dates[i - 2], tic)]
-        assert y[(t, tic)] == s[(dates[i + 2], tic)]      # label strictly after t, same ticker
+        assert y[(t, tic)] == s[(dates[i + 2], tic)]  # label strictly after t, same ticker
     assert X.index.get_level_values(0).min() == dates[2] and X.index.get_level_values(0).max() == dates[-3]
 
 
 def test_panel_features_never_see_the_future():
     s = _panel()
-    X, y = make_panel_supervised(s, n_lags=5, horizon=1)
+    X, _ = make_panel_supervised(s, n_lags=5, horizon=1)
     cut = s.index.get_level_values(0).unique()[15]
     s2 = s.copy()
     s2[s2.index.get_level_values(0) > cut] += 100.0  # rewrite every ticker's future
@@ -136,11 +146,16 @@ def test_panel_features_never_see_the_future():
 def test_panel_builders_ignore_row_order():
     s = _panel()
     shuffled = _shuffled(s)
-    for fn in (lambda v: panel_lags(v, 4), lambda v: panel_forward(v, 2), lambda v: momentum(v, 6, 1),
-               lambda v: winsorize_by_date(v, 0.1, 0.9)[0]):
+    for fn in (
+        lambda v: panel_lags(v, 4),
+        lambda v: panel_forward(v, 2),
+        lambda v: momentum(v, 6, 1),
+        lambda v: winsorize_by_date(v, 0.1, 0.9)[0],
+    ):
         a, b = fn(s), fn(shuffled)
         (pd.testing.assert_frame_equal if isinstance(a, pd.DataFrame) else pd.testing.assert_series_equal)(
-            a.sort_index(), b.sort_index())
+            a.sort_index(), b.sort_index()
+        )
     Xa, ya = make_panel_supervised(s, 3)
     Xb, yb = make_panel_supervised(shuffled, 3)
     pd.testing.assert_frame_equal(Xa, Xb)
@@ -237,7 +252,9 @@ def test_diebold_mariano():
     assert diebold_mariano(y, bad, good)["dm_stat"] == pytest.approx(-res["dm_stat"])
     d = (good - y) ** 2 - (bad - y) ** 2  # by hand for horizon 1
     assert res["dm_stat"] == pytest.approx(d.mean() / np.sqrt(d.var() / len(d)))
-    noise = [diebold_mariano(y, y + rng.normal(size=500), y + rng.normal(size=500))["p_value"] for _ in range(3)]
+    noise = [
+        diebold_mariano(y, y + rng.normal(size=500), y + rng.normal(size=500))["p_value"] for _ in range(3)
+    ]
     assert max(noise) > 0.01  # two equally good forecasts are not told apart
     assert np.isfinite(diebold_mariano(y, good, bad, horizon=5)["dm_stat"])
     with pytest.raises(ValueError, match="identical squared errors"):
@@ -246,7 +263,7 @@ def test_diebold_mariano():
         diebold_mariano(y, good[:10], bad)
 
 
-from utils.timeseries import cross_sectional_quantile  # noqa: E402
+from utils.timeseries import cross_sectional_quantile
 
 
 def test_cross_sectional_quantile():
@@ -256,6 +273,32 @@ def test_cross_sectional_quantile():
     assert q.tolist() == [0, 1, 2, 3, 4] * 2
     with pytest.raises(ValueError, match="integer >= 2"):
         cross_sectional_quantile(v, 1)
-    v.iloc[3] = np.nan                       # a missing value stays missing; the others re-bucket
+    v.iloc[3] = np.nan  # a missing value stays missing; the others re-bucket
     q = cross_sectional_quantile(v, 2)
     assert np.isnan(q.iloc[3]) and q.iloc[:5].tolist()[:3] == [0, 0, 1]
+
+
+from utils.timeseries import short_term_reversal
+
+
+def test_short_term_reversal_uses_past_prices_only():
+    rng = np.random.default_rng(0)
+    idx = pd.MultiIndex.from_product(
+        [pd.bdate_range("2016-01-04", periods=12), ["T00", "T01", "T02"]], names=["date", "ticker"]
+    )
+    close = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(idx)))), index=idx)
+    rev = short_term_reversal(close, window=5)
+    d = idx.get_level_values(0).unique()
+    expected = -(close.loc[(d[7], "T01")] / close.loc[(d[2], "T01")] - 1)
+    assert rev.loc[(d[7], "T01")] == pytest.approx(expected)
+    assert rev.index.get_level_values(0).min() == d[5]  # the first 5 dates have no past return
+    # no look-ahead: altering prices after t leaves the factor at t unchanged
+    later = close.copy()
+    later.loc[d[8] :] *= 3.0
+    pd.testing.assert_series_equal(short_term_reversal(later, 5).loc[: d[7]], rev.loc[: d[7]])
+    with pytest.raises(ValueError, match="positive"):
+        short_term_reversal(close * 0, 5)
+    with pytest.raises(ValueError, match="window"):
+        short_term_reversal(close, 0)
+    with pytest.raises(TypeError, match="date, ticker"):
+        short_term_reversal(close.droplevel(1), 5)

@@ -1,4 +1,7 @@
 """Walk-forward splits: time order, purge gaps, and independence from row order."""
+
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -48,7 +51,7 @@ def test_folds_in_time_order_with_non_overlapping_tests_and_labels_realised_befo
     folds = list(WalkForward(train_size=12, test_size=3, purge=horizon).split(df))
     starts = [f.test_dates[0] for f in folds]
     assert starts == sorted(starts)
-    for a, b in zip(folds, folds[1:]):
+    for a, b in pairwise(folds):
         assert a.test_dates[-1] < b.test_dates[0]
     dates = df.index.get_level_values(0).unique()
     for f in folds:  # a training label at t is realised at t + horizon: strictly before the test starts
@@ -95,7 +98,7 @@ def test_walk_forward_errors():
 
 
 # ---------------------------------------------------------------- walk_forward_predict
-from utils.walk_forward import walk_forward_predict  # noqa: E402
+from utils.walk_forward import walk_forward_predict
 
 
 def _xy(n_dates=20, seed=0):
@@ -117,7 +120,9 @@ def test_walk_forward_predict_never_shows_test_labels_and_keeps_pairs():
 
     pred, folds = walk_forward_predict(cv, X, y, fit_predict, log=lambda line: None)
     assert len(folds) == cv.get_n_splits(X) == len(seen) and (folds["best_epoch"] == 3).all()
-    pd.testing.assert_series_equal(pred, (X["x"] * 2).loc[pred.index].rename("prediction"))  # row-wise pairing
+    pd.testing.assert_series_equal(
+        pred, (X["x"] * 2).loc[pred.index].rename("prediction")
+    )  # row-wise pairing
     assert pred.index.is_monotonic_increasing and pred.index.is_unique
     # the same result when the panel's rows come in another order
     order = np.random.default_rng(5).permutation(len(X))
@@ -134,3 +139,47 @@ def test_walk_forward_predict_errors():
         walk_forward_predict(cv, X.to_numpy(), y, lambda *a: a[-1]["x"])
     with pytest.raises(ValueError, match="returned 1 predictions"):
         walk_forward_predict(cv, X, y, lambda *a: [0.0])
+
+
+# ---------------------------------------------------------------- fold dates as ISO strings, and back
+from utils.walk_forward import fold_rows
+
+
+def test_fold_rows_from_iso_dates():
+    idx = pd.MultiIndex.from_product(
+        [pd.bdate_range("2016-01-04", periods=30), ["T0", "T1", "T2", "T3"]], names=["date", "ticker"]
+    )
+    d = [x.date().isoformat() for x in idx.get_level_values(0).unique()]
+    fold = {
+        "number": 0,
+        "train_start": d[0],
+        "train_end": d[9],
+        "val_start": d[12],
+        "val_end": d[17],
+        "test_start": d[20],
+        "test_end": d[24],
+    }
+    rows = fold_rows(idx, fold)
+    assert [len(rows[k]) for k in ("train", "val", "test")] == [40, 24, 20]
+    assert idx[rows["test"][0]][0] == pd.Timestamp(d[20]) and idx[rows["test"][-1]][0] == pd.Timestamp(d[24])
+    with pytest.raises(ValueError, match="overlap"):
+        fold_rows(idx, {**fold, "val_start": d[5]})
+    with pytest.raises(ValueError, match="no rows"):
+        fold_rows(idx, {**fold, "test_start": "2030-01-01", "test_end": "2030-02-01"})
+    with pytest.raises(ValueError, match="ISO dates"):
+        fold_rows(idx, {"number": 1})
+
+
+def test_iso_dates_round_trip_through_fold_rows():
+    idx = pd.MultiIndex.from_product(
+        [pd.bdate_range("2016-01-04", periods=40), ["A", "B"]], names=["date", "ticker"]
+    )
+    cv = WalkForward(train_size=15, test_size=5, purge=2, val_size=5, n_splits=2)
+    for fold in cv.split(idx.to_frame(index=False).set_index(["date", "ticker"])):
+        dates = fold.iso_dates()
+        assert list(dates) == ["train_start", "train_end", "val_start", "val_end", "test_start", "test_end"]
+        rows = fold_rows(idx, dates)
+        for part in ("train", "val", "test"):
+            np.testing.assert_array_equal(rows[part], getattr(fold, part))
+    empty = WalkForward(train_size=15, test_size=5).split(pd.Series(0, index=idx))
+    assert next(empty).iso_dates()["val_start"] is None

@@ -5,6 +5,7 @@ Timing convention of :func:`long_short_returns`: the signal of date t is known a
 of t; the portfolio is formed at that close and earns the close-to-close return from t to
 the next trading day t+1. Costs are charged on the weight traded at t.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -52,8 +53,9 @@ def quantile_weights(signal: pd.Series, quantiles: int = 5) -> pd.DataFrame:
     return w.unstack(level=1).fillna(0.0).sort_index()
 
 
-def long_short_returns(signal: pd.Series, next_returns: pd.Series, quantiles: int = 5,
-                       cost_bps: float = 5.0) -> pd.DataFrame:
+def long_short_returns(
+    signal: pd.Series, next_returns: pd.Series, quantiles: int = 5, cost_bps: float = 5.0
+) -> pd.DataFrame:
     """Daily returns of a long top / short bottom quantile portfolio, equal weight, with costs.
 
     ``signal`` (date t) forms the weights at the close of t; ``next_returns`` is indexed
@@ -74,8 +76,16 @@ def long_short_returns(signal: pd.Series, next_returns: pd.Series, quantiles: in
     turnover = w.diff().abs().sum(axis=1)
     turnover.iloc[0] = w.iloc[0].abs().sum()
     cost = turnover * cost_bps / 1e4
-    out = pd.DataFrame({"gross": gross, "cost": cost, "net": gross - cost, "turnover": turnover,
-                        "n_long": (w > 0).sum(axis=1), "n_short": (w < 0).sum(axis=1)})
+    out = pd.DataFrame(
+        {
+            "gross": gross,
+            "cost": cost,
+            "net": gross - cost,
+            "turnover": turnover,
+            "n_long": (w > 0).sum(axis=1),
+            "n_short": (w < 0).sum(axis=1),
+        }
+    )
     out.index.name = "date"
     return out
 
@@ -87,8 +97,9 @@ def max_drawdown(returns: pd.Series) -> float:
     return float((wealth / peak - 1.0).min())
 
 
-def performance_stats(returns: pd.Series, turnover: pd.Series | None = None,
-                      periods_per_year: int = TRADING_DAYS) -> dict[str, float]:
+def performance_stats(
+    returns: pd.Series, turnover: pd.Series | None = None, periods_per_year: int = TRADING_DAYS
+) -> dict[str, float]:
     """Annual return (geometric), annual volatility, Sharpe ratio (mean / std x sqrt(252),
     risk-free rate 0), max drawdown, total return, days, and mean daily turnover if given."""
     r = pd.Series(returns, dtype=float).dropna()
@@ -97,17 +108,27 @@ def performance_stats(returns: pd.Series, turnover: pd.Series | None = None,
         raise ValueError(f"need at least 2 daily returns, got {n}")
     total = float((1.0 + r).prod() - 1.0)
     std = float(r.std(ddof=1))
-    stats = {"annual_return": float((1.0 + total) ** (periods_per_year / n) - 1.0),
-             "annual_volatility": std * np.sqrt(periods_per_year),
-             "sharpe": float(r.mean() / std * np.sqrt(periods_per_year)) if std > 0 else float("nan"),
-             "max_drawdown": max_drawdown(r), "total_return": total, "days": n}
+    stats = {
+        "annual_return": float((1.0 + total) ** (periods_per_year / n) - 1.0),
+        "annual_volatility": std * np.sqrt(periods_per_year),
+        "sharpe": float(r.mean() / std * np.sqrt(periods_per_year)) if std > 0 else float("nan"),
+        "max_drawdown": max_drawdown(r),
+        "total_return": total,
+        "days": n,
+    }
     if turnover is not None:
         stats["mean_daily_turnover"] = float(pd.Series(turnover, dtype=float).mean())
     return stats
 
 
-def alphalens_factor_data(predictions: pd.Series, close_wide: pd.DataFrame, quantiles: int = 5,
-                          periods=(1, 5, 10), max_loss: float = 0.35, verbose: bool = True) -> pd.DataFrame:
+def alphalens_factor_data(
+    predictions: pd.Series,
+    close_wide: pd.DataFrame,
+    quantiles: int = 5,
+    periods=(1, 5, 10),
+    max_loss: float = 0.35,
+    verbose: bool = True,
+) -> pd.DataFrame:
     """alphalens factor data from (date, ticker) predictions and a date x ticker close frame.
 
     Wraps ``alphalens.utils.get_clean_factor_and_forward_returns`` (equal-sized
@@ -132,7 +153,8 @@ def alphalens_factor_data(predictions: pd.Series, close_wide: pd.DataFrame, quan
     with warnings.catch_warnings(), contextlib.redirect_stdout(buffer):
         warnings.simplefilter("ignore")
         data = al.utils.get_clean_factor_and_forward_returns(
-            factor, close_wide.sort_index(), quantiles=quantiles, periods=tuple(periods), max_loss=max_loss)
+            factor, close_wide.sort_index(), quantiles=quantiles, periods=tuple(periods), max_loss=max_loss
+        )
     if verbose:
         line = next((ln for ln in buffer.getvalue().splitlines() if ln.startswith("Dropped")), "")
         print(line.split(" (set max_loss")[0] + ("." if line and not line.endswith(".") else ""))
@@ -155,7 +177,9 @@ def quantile_spread(factor_data: pd.DataFrame) -> pd.DataFrame:
 
     cols = list(al.utils.get_forward_returns_columns(factor_data.columns))
     if not cols or "factor_quantile" not in factor_data:
-        raise ValueError("factor_data must come from alphalens_factor_data (forward returns and factor_quantile)")
+        raise ValueError(
+            "factor_data must come from alphalens_factor_data (forward returns and factor_quantile)"
+        )
     q = factor_data["factor_quantile"]
     top, bottom = q.max(), q.min()
     rows = {}
@@ -164,9 +188,11 @@ def quantile_spread(factor_data: pd.DataFrame) -> pd.DataFrame:
         rate = (1.0 + factor_data[col]) ** (1.0 / days) - 1.0
         by = rate.groupby([factor_data.index.get_level_values(0), q]).mean().unstack()
         spread = (by[top] - by[bottom]).dropna()
-        rows[col] = {"mean_bps_per_day": spread.mean() * 1e4,
-                     "t_stat": spread.mean() / spread.std(ddof=1) * np.sqrt(len(spread)),
-                     "n_dates": len(spread)}
+        rows[col] = {
+            "mean_bps_per_day": spread.mean() * 1e4,
+            "t_stat": spread.mean() / spread.std(ddof=1) * np.sqrt(len(spread)),
+            "n_dates": len(spread),
+        }
     return pd.DataFrame(rows).T.astype({"n_dates": int})
 
 
@@ -195,11 +221,16 @@ def alphalens_tables(factor_data: pd.DataFrame) -> dict[str, pd.DataFrame]:
         q = factor_data["factor_quantile"]
         top, bottom = int(q.max()), int(q.min())
         periods = al.utils.timedelta_strings_to_integers(list(ic.columns))
-        turnover = pd.DataFrame({
-            f"{p}D": {"top quantile turnover": al.performance.quantile_turnover(q, top, p).mean(),
-                      "bottom quantile turnover": al.performance.quantile_turnover(q, bottom, p).mean(),
-                      "rank autocorrelation": al.performance.factor_rank_autocorrelation(factor_data, p).mean()}
-            for p in periods})
+        turnover = pd.DataFrame(
+            {
+                f"{p}D": {
+                    "top quantile turnover": al.performance.quantile_turnover(q, top, p).mean(),
+                    "bottom quantile turnover": al.performance.quantile_turnover(q, bottom, p).mean(),
+                    "rank autocorrelation": al.performance.factor_rank_autocorrelation(factor_data, p).mean(),
+                }
+                for p in periods
+            }
+        )
     rate.index = [str(i) for i in rate.index]
     rate.index.name = "quantile (bps/day)"
     return {"returns": rate, "information": info, "turnover": turnover}

@@ -4,6 +4,7 @@ The IC of a date is the Spearman rank correlation, across tickers, between the s
 known at that date and the return that follows. Signals and returns are matched by their
 (date, ticker) index, never by position.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,5 +52,58 @@ def ic_summary(ic: pd.Series) -> dict[str, float]:
     mean, std = float(values.mean()), float(values.std(ddof=1))
     t = mean / std * np.sqrt(n) if std > 0 else float("nan")
     p = float(2 * stats.t.sf(abs(t), df=n - 1)) if np.isfinite(t) else float("nan")
-    return {"mean_ic": mean, "std_ic": std, "t_stat": float(t), "p_value": p, "n_dates": n,
-            "share_positive": float((values > 0).mean())}
+    return {
+        "mean_ic": mean,
+        "std_ic": std,
+        "t_stat": float(t),
+        "p_value": p,
+        "n_dates": n,
+        "share_positive": float((values > 0).mean()),
+    }
+
+
+def ic_comparison(
+    predictions: pd.DataFrame, forward: pd.Series, step: int = 1, min_obs: int = 10
+) -> pd.DataFrame:
+    """Daily Spearman IC of every column of ``predictions`` against ``forward``, summarised.
+
+    One row a model: ``mean_ic``, ``t_stat``, ``p_value``, ``hit_rate`` (share of dates with
+    a positive IC) and ``n_dates``. With ``step = h`` only every h-th date is used, so that
+    the h-day forward returns of the dates used do not overlap and the t-statistic does
+    not count the same return h times.
+    """
+    if not isinstance(step, (int, np.integer)) or step < 1:
+        raise ValueError(f"step must be a positive integer (dates), got {step!r}")
+    rows = {}
+    for name in predictions:
+        ic = ic_by_date(predictions[name], forward, min_obs=min_obs).iloc[::step]
+        s = ic_summary(ic)
+        rows[name] = {
+            "mean_ic": s["mean_ic"],
+            "t_stat": s["t_stat"],
+            "p_value": s["p_value"],
+            "hit_rate": s["share_positive"],
+            "n_dates": s["n_dates"],
+        }
+    return pd.DataFrame(rows).T.astype({"n_dates": int})
+
+
+def fold_ic_table(
+    predictions: pd.DataFrame, forward_returns: pd.Series, fold: pd.Series, min_obs: int = 10
+) -> pd.DataFrame:
+    """Mean daily Spearman IC per fold (rows) and model (columns) against ``forward_returns``.
+
+    ``predictions`` holds one column a model, indexed by (date, ticker); ``fold`` gives
+    each row's fold number (same index).
+    """
+    if not predictions.index.equals(fold.index):
+        raise ValueError("predictions and fold must share the same (date, ticker) index")
+    dates = predictions.index.get_level_values(0)
+    fold_of_date = pd.Series(fold.to_numpy(), index=dates).groupby(level=0).first()
+    out = {}
+    for name in predictions:
+        ic = ic_by_date(predictions[name], forward_returns, min_obs=min_obs)
+        out[name] = ic.groupby(fold_of_date.reindex(ic.index).to_numpy()).mean()
+    table = pd.DataFrame(out)
+    table.index.name = "fold"
+    return table

@@ -7,6 +7,7 @@ Conventions used across the course:
 - its **label** is the value ``horizon`` steps later (t+1 for the next day), strictly after t;
 - periods are split in time order (train < validation < test), never shuffled.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -62,14 +63,17 @@ def split_by_date(frame: pd.DataFrame | pd.Series, train_end, val_end, gap: int 
     val = frame[(pos >= first_val + gap) & (pos < first_test)]
     test = frame[pos >= first_test + gap]
     if min(len(train), len(val), len(test)) == 0:
-        raise ValueError(f"empty period: {len(train)} train, {len(val)} validation, {len(test)} test rows; "
-                         f"the data run from {dates.min().date()} to {dates.max().date()}")
+        raise ValueError(
+            f"empty period: {len(train)} train, {len(val)} validation, {len(test)} test rows; "
+            f"the data run from {dates.min().date()} to {dates.max().date()}"
+        )
     return train, val, test
 
 
 # --------------------------------------------------------------------------------------
 # Deep-learning input, metrics, and (date, ticker) panels
 # --------------------------------------------------------------------------------------
+
 
 def to_sequences(X: pd.DataFrame | np.ndarray, n_features: int = 1) -> np.ndarray:
     """Lag columns ``lag_1 .. lag_n`` (``lag_1`` = newest) -> a 3-D array ``(samples, time steps, features)``.
@@ -80,9 +84,13 @@ def to_sequences(X: pd.DataFrame | np.ndarray, n_features: int = 1) -> np.ndarra
     """
     values = np.asarray(X, dtype="float32")
     if values.ndim != 2:
-        raise ValueError(f"to_sequences expects a 2-D table (samples, lags * features), got shape {values.shape}")
+        raise ValueError(
+            f"to_sequences expects a 2-D table (samples, lags * features), got shape {values.shape}"
+        )
     if n_features < 1 or values.shape[1] % n_features:
-        raise ValueError(f"{values.shape[1]} columns cannot be split into time steps of {n_features} features")
+        raise ValueError(
+            f"{values.shape[1]} columns cannot be split into time steps of {n_features} features"
+        )
     steps = values.shape[1] // n_features
     return values.reshape(len(values), steps, n_features)[:, ::-1, :].copy()
 
@@ -107,14 +115,18 @@ def forecast_metrics(y_true, y_pred) -> dict[str, float]:
         hit = float("nan")
     else:
         hit = float(np.mean(np.sign(y_pred[moved]) == np.sign(y_true[moved])))
-    return {"rmse": float(np.sqrt(np.mean(err ** 2))), "mae": float(np.mean(np.abs(err))), "hit_rate": hit}
+    return {"rmse": float(np.sqrt(np.mean(err**2))), "mae": float(np.mean(np.abs(err))), "hit_rate": hit}
 
 
 def _check_panel(values: pd.Series, what: str = "values") -> None:
     if not isinstance(values, pd.Series):
-        raise TypeError(f"{what} must be a pandas Series indexed by (date, ticker), got {type(values).__name__}")
+        raise TypeError(
+            f"{what} must be a pandas Series indexed by (date, ticker), got {type(values).__name__}"
+        )
     if values.index.nlevels != 2:
-        raise ValueError(f"{what} must have a 2-level (date, ticker) index, got {values.index.nlevels} level(s)")
+        raise ValueError(
+            f"{what} must have a 2-level (date, ticker) index, got {values.index.nlevels} level(s)"
+        )
     if not values.index.is_unique:
         raise ValueError(f"{what} has duplicate (date, ticker) rows: drop them first")
 
@@ -251,6 +263,28 @@ def momentum(returns_: pd.Series, lookback: int = 12, skip: int = 1) -> pd.Serie
     lags = panel_lags(returns_, lookback)
     kept = lags[[f"lag_{k}" for k in range(skip + 1, lookback + 1)]]
     return ((1.0 + kept).prod(axis=1) - 1.0).rename(f"mom_{lookback}_{skip}")
+
+
+def short_term_reversal(close: pd.Series, window: int = 5) -> pd.Series:
+    """Short-term reversal: minus the past ``window``-day return, ``-(p[t] / p[t-window] - 1)``.
+
+    ``close`` is indexed by (date, ticker); returns are taken per ticker on the panel's
+    date grid and use prices up to t only. Last week's losers are expected to bounce
+    (a high value = a buy). No fitting, so it needs no training window.
+    """
+    if not isinstance(close, pd.Series) or close.index.nlevels != 2:
+        raise TypeError("close must be a pandas Series indexed by (date, ticker)")
+    if not close.index.is_unique:
+        raise ValueError("close has duplicate (date, ticker) rows")
+    if not isinstance(window, (int, np.integer)) or window < 1:
+        raise ValueError(f"window must be a positive number of days, got {window!r}")
+    wide = close.unstack(level=1).sort_index()
+    if (wide <= 0).any().any():
+        raise ValueError("prices must be positive; clean the data first")
+    out = -(wide / wide.shift(window) - 1.0)
+    out = out.stack().dropna()
+    out.index.names = close.index.names
+    return out.sort_index().rename(f"reversal_{window}d")
 
 
 def diebold_mariano(y_true, pred_a, pred_b, horizon: int = 1) -> dict[str, float]:

@@ -1,10 +1,20 @@
-"""Tests of utils.cnn_ta: cleaning rules, indicators (no look-ahead), labels (strictly future)."""
+"""Tests of utils.ta_features: cleaning rules, indicators (no look-ahead), labels (strictly future)."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from utils.cnn_ta import (INDICATORS, bhs_labels, clean_prices, compute_features,
-                          feature_columns, make_labels, missing_days, ticker_features, truncation_gap)
+from utils.ta_features import (
+    INDICATORS,
+    bhs_labels,
+    clean_prices,
+    compute_features,
+    feature_columns,
+    make_labels,
+    missing_days,
+    ticker_features,
+    truncation_gap,
+)
 
 WINDOWS = (6, 13, 20)
 
@@ -19,8 +29,19 @@ def synthetic_prices(n=160, tickers=("AAA", "BBB", "CCC"), seed=0):
         high = np.maximum(openp, close) * (1 + rng.uniform(0, 0.01, n))
         low = np.minimum(openp, close) * (1 - rng.uniform(0, 0.01, n))
         vol = rng.integers(1_000, 10_000, n).astype(float)
-        frames.append(pd.DataFrame({"open": openp, "high": high, "low": low, "close": close, "volume": vol,
-                                    "date": dates, "ticker": t}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "open": openp,
+                    "high": high,
+                    "low": low,
+                    "close": close,
+                    "volume": vol,
+                    "date": dates,
+                    "ticker": t,
+                }
+            )
+        )
     return pd.concat(frames).set_index(["date", "ticker"]).sort_index()
 
 
@@ -64,7 +85,8 @@ def test_every_indicator_has_no_look_ahead(prices):
 
 
 def test_truncation_gap_detects_look_ahead(prices, monkeypatch):
-    import utils.cnn_ta as m
+    import utils.ta_features as m
+
     funcs = m._indicators()
     leaky = dict(funcs, rsi=lambda o, h, l, c, v, w: np.r_[c[1:], np.nan])  # tomorrow's close
     monkeypatch.setattr(m, "_indicators", lambda: leaky)
@@ -88,11 +110,11 @@ def test_compute_features_dtype_warmup_and_errors(prices):
 def test_clean_prices_rules():
     p = synthetic_prices(n=40, tickers=("AAA", "BBB"))
     d = p.index.get_level_values("date").unique()
-    p.loc[(d[3], "AAA"), "open"] = np.nan                     # missing_ohl
-    p.loc[(d[5], "AAA"), "volume"] = 0.0                       # zero_volume
-    p.loc[(d[10], "BBB"), "close"] *= 3.0                      # glitch (comes back)
+    p.loc[(d[3], "AAA"), "open"] = np.nan  # missing_ohl
+    p.loc[(d[5], "AAA"), "volume"] = 0.0  # zero_volume
+    p.loc[(d[10], "BBB"), "close"] *= 3.0  # glitch (comes back)
     later = (p.index.get_level_values("ticker") == "AAA") & (p.index.get_level_values("date") >= d[20])
-    p.loc[later, ["open", "high", "low", "close"]] *= 0.4      # unadjusted spin-off gap
+    p.loc[later, ["open", "high", "low", "close"]] *= 0.4  # unadjusted spin-off gap
     clean, report = clean_prices(p)
     assert clean[["open", "high", "low"]].notna().all().all()
     assert (d[5], "AAA") not in clean.index and len(clean) == len(p) - 1
@@ -148,7 +170,9 @@ def test_missing_future_day_gives_nan():
 
 
 def test_bhs_labels():
-    idx = pd.MultiIndex.from_product([pd.bdate_range("2020-01-01", periods=15), ["X"]], names=["date", "ticker"])
+    idx = pd.MultiIndex.from_product(
+        [pd.bdate_range("2020-01-01", periods=15), ["X"]], names=["date", "ticker"]
+    )
     close = pd.Series([5, 4, 3, 2, 1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3], index=idx, dtype=float)
     lab = bhs_labels(close, 5).xs("X", level="ticker")
     assert lab.iloc[4] == 0 and lab.iloc[10] == 2 and lab.iloc[6] == 1

@@ -1,4 +1,5 @@
-"""CNN-TA (notebook 11): clean daily prices, technical indicators over 15 windows, labels.
+"""Technical-analysis features of a stock panel: clean daily prices, TA-Lib indicators over
+15 windows, forward-looking labels (notebook 11 builds them for the CNN-TA notebooks).
 
 Every indicator is computed per ticker with TA-Lib over the windows 6..20 and expressed
 so that it is comparable across stocks (price-level indicators relative to the close,
@@ -10,6 +11,7 @@ Labels (:func:`make_labels`) look strictly forward: simple returns from the clos
 the close of t + h, their cross-sectional quintiles, and the CNN-TA paper's Buy/Hold/Sell
 label (which uses prices on both sides of t and is therefore a label, never a feature).
 """
+
 from __future__ import annotations
 
 import time
@@ -33,9 +35,13 @@ def _check_prices(prices: pd.DataFrame) -> None:
         raise ValueError("prices has duplicate (date, ticker) rows")
 
 
-def clean_prices(prices: pd.DataFrame, gap_threshold: float = 0.40, glitch_threshold: float = 0.40,
-                 glitch_tolerance: float = 0.10) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Apply the data-quality rules of notebook 11 and report what each one touched.
+def clean_prices(
+    prices: pd.DataFrame,
+    gap_threshold: float = 0.40,
+    glitch_threshold: float = 0.40,
+    glitch_tolerance: float = 0.10,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the data-quality rules below and report what each one touched.
 
     Rules, in order (each row of the report says how many rows and tickers it changed):
 
@@ -65,9 +71,15 @@ def clean_prices(prices: pd.DataFrame, gap_threshold: float = 0.40, glitch_thres
 
     def record(rule, mask, what, **extra):
         mask = np.asarray(mask, dtype=bool)
-        rows.append({"rule": rule, "rows": int(mask.sum()),
-                     "tickers": int(pd.Index(tick[mask]).nunique()),
-                     "action": what, **extra})
+        rows.append(
+            {
+                "rule": rule,
+                "rows": int(mask.sum()),
+                "tickers": int(pd.Index(tick[mask]).nunique()),
+                "action": what,
+                **extra,
+            }
+        )
 
     # 1. empty open/high/low
     ohl = df[["open", "high", "low"]]
@@ -76,7 +88,9 @@ def clean_prices(prices: pd.DataFrame, gap_threshold: float = 0.40, glitch_thres
     for c in ("open", "high", "low"):
         df[c] = df[c].fillna(df["close"])
     if df["close"].isna().any() or (df[["open", "high", "low", "close"]] <= 0).any().any():
-        raise ValueError("empty or non-positive closes: this cleaning expects every close present and positive")
+        raise ValueError(
+            "empty or non-positive closes: this cleaning expects every close present and positive"
+        )
 
     # 2. zero volume
     mask = (df["volume"] <= 0).to_numpy()
@@ -90,8 +104,12 @@ def clean_prices(prices: pd.DataFrame, gap_threshold: float = 0.40, glitch_thres
     nxt = close.groupby(level="ticker").shift(-1)
     mask = ((close / prev - 1).abs() > glitch_threshold) & ((nxt / prev - 1).abs() < glitch_tolerance)
     mask = mask.to_numpy()
-    record("glitch_close", mask, "close set to the previous close",
-           examples=", ".join(f"{t} {d:%Y-%m-%d}" for d, t in df.index[mask]))
+    record(
+        "glitch_close",
+        mask,
+        "close set to the previous close",
+        examples=", ".join(f"{t} {d:%Y-%m-%d}" for d, t in df.index[mask]),
+    )
     df.loc[mask, "close"] = prev[mask]
 
     # 4. unadjusted capital events (opening gaps that stay)
@@ -100,8 +118,12 @@ def clean_prices(prices: pd.DataFrame, gap_threshold: float = 0.40, glitch_thres
     nxt = close.groupby(level="ticker").shift(-1)
     gap = df["open"] / prev - 1
     mask = ((gap < -gap_threshold) & ((nxt / prev - 1) < -gap_threshold)).to_numpy()
-    record("capital_event_gap", mask, "earlier prices scaled by open/previous close",
-           examples=", ".join(f"{t} {d:%Y-%m-%d}" for d, t in df.index[mask]))
+    record(
+        "capital_event_gap",
+        mask,
+        "earlier prices scaled by open/previous close",
+        examples=", ".join(f"{t} {d:%Y-%m-%d}" for d, t in df.index[mask]),
+    )
     for (date, ticker), factor in (df["open"] / prev)[mask].items():
         earlier = (tick == ticker) & (df.index.get_level_values("date") < date)
         df.loc[earlier, ["open", "high", "low", "close"]] *= factor
@@ -139,8 +161,9 @@ def _talib():
     try:
         import talib
     except ImportError as err:  # pragma: no cover - the course environment has it
-        raise ImportError("TA-Lib is needed for the CNN-TA indicators: install the `ta-lib` package "
-                          "(see environment.yml)") from err
+        raise ImportError(
+            "TA-Lib is needed for the CNN-TA indicators: install the `ta-lib` package (see environment.yml)"
+        ) from err
     return talib
 
 
@@ -162,7 +185,9 @@ def _indicators() -> dict[str, Callable]:
         "bb_low": lambda o, h, l, c, v, w: bb(c, w, "low"),
         "natr": lambda o, h, l, c, v, w: ta.NATR(h, l, c, timeperiod=w),
         "ppo": lambda o, h, l, c, v, w: ta.PPO(c, fastperiod=w, slowperiod=w + 14, matype=1),
-        "macd": lambda o, h, l, c, v, w: ta.MACD(c, fastperiod=w, slowperiod=w + 14, signalperiod=9)[2] / c * 100,
+        "macd": lambda o, h, l, c, v, w: (
+            ta.MACD(c, fastperiod=w, slowperiod=w + 14, signalperiod=9)[2] / c * 100
+        ),
         "mom": lambda o, h, l, c, v, w: ta.MOM(c, timeperiod=w) / c,
         "roc": lambda o, h, l, c, v, w: ta.ROC(c, timeperiod=w),
         "cmo": lambda o, h, l, c, v, w: ta.CMO(c, timeperiod=w),
@@ -172,8 +197,9 @@ def _indicators() -> dict[str, Callable]:
         "minus_di": lambda o, h, l, c, v, w: ta.MINUS_DI(h, l, c, timeperiod=w),
         "aroonosc": lambda o, h, l, c, v, w: ta.AROONOSC(h, l, timeperiod=w),
         "trix": lambda o, h, l, c, v, w: ta.TRIX(c, timeperiod=w),
-        "adosc": lambda o, h, l, c, v, w: ta.ADOSC(h, l, c, v, fastperiod=max(2, w // 3), slowperiod=w)
-        / ta.SMA(v, timeperiod=w),
+        "adosc": lambda o, h, l, c, v, w: (
+            ta.ADOSC(h, l, c, v, fastperiod=max(2, w // 3), slowperiod=w) / ta.SMA(v, timeperiod=w)
+        ),
         "mfi": lambda o, h, l, c, v, w: ta.MFI(h, l, c, v, timeperiod=w),
         "vol_ratio": lambda o, h, l, c, v, w: np.log(v / ta.SMA(v, timeperiod=w)),
         "sma": lambda o, h, l, c, v, w: rel(ta.SMA(c, timeperiod=w), c),
@@ -184,9 +210,32 @@ def _indicators() -> dict[str, Callable]:
     }
 
 
-INDICATORS = ("rsi", "willr", "bb_high", "bb_low", "natr", "ppo", "macd", "mom", "roc", "cmo", "cci",
-              "adx", "plus_di", "minus_di", "aroonosc", "trix", "adosc", "mfi", "vol_ratio",
-              "sma", "ema", "wma", "dema", "tema")
+INDICATORS = (
+    "rsi",
+    "willr",
+    "bb_high",
+    "bb_low",
+    "natr",
+    "ppo",
+    "macd",
+    "mom",
+    "roc",
+    "cmo",
+    "cci",
+    "adx",
+    "plus_di",
+    "minus_di",
+    "aroonosc",
+    "trix",
+    "adosc",
+    "mfi",
+    "vol_ratio",
+    "sma",
+    "ema",
+    "wma",
+    "dema",
+    "tema",
+)
 
 
 def feature_columns(indicators: Iterable[str] = INDICATORS, windows: Iterable[int] = WINDOWS) -> list[str]:
@@ -201,8 +250,9 @@ def _check_windows(windows) -> tuple[int, ...]:
     return windows
 
 
-def ticker_features(frame: pd.DataFrame, indicators: Iterable[str] = INDICATORS,
-                    windows: Iterable[int] = WINDOWS) -> np.ndarray:
+def ticker_features(
+    frame: pd.DataFrame, indicators: Iterable[str] = INDICATORS, windows: Iterable[int] = WINDOWS
+) -> np.ndarray:
     """Indicators of one ticker: an array (n_rows, n_indicators * n_windows), float64.
 
     ``frame`` holds the ticker's rows in date order with columns open, high, low, close,
@@ -228,9 +278,13 @@ def ticker_features(frame: pd.DataFrame, indicators: Iterable[str] = INDICATORS,
     return out
 
 
-def compute_features(prices: pd.DataFrame, indicators: Iterable[str] = INDICATORS,
-                     windows: Iterable[int] = WINDOWS, log: Callable[[str], None] | None = print,
-                     every: int = 100) -> pd.DataFrame:
+def compute_features(
+    prices: pd.DataFrame,
+    indicators: Iterable[str] = INDICATORS,
+    windows: Iterable[int] = WINDOWS,
+    log: Callable[[str], None] | None = print,
+    every: int = 100,
+) -> pd.DataFrame:
     """All indicators for every ticker, one vectorised TA-Lib pass per ticker.
 
     Returns a float32 frame indexed by (date, ticker), sorted, with the columns of
@@ -256,8 +310,13 @@ def compute_features(prices: pd.DataFrame, indicators: Iterable[str] = INDICATOR
     return out
 
 
-def truncation_gap(prices: pd.DataFrame, ticker: str, dates: Iterable, indicators: Iterable[str] = INDICATORS,
-                   windows: Iterable[int] = WINDOWS) -> pd.Series:
+def truncation_gap(
+    prices: pd.DataFrame,
+    ticker: str,
+    dates: Iterable,
+    indicators: Iterable[str] = INDICATORS,
+    windows: Iterable[int] = WINDOWS,
+) -> pd.Series:
     """Look-ahead check: for each date t, the largest absolute difference (per indicator)
     between the features at t computed on the full history and on the history cut at t.
     All zeros means no indicator uses a price after t."""
@@ -269,7 +328,7 @@ def truncation_gap(prices: pd.DataFrame, ticker: str, dates: Iterable, indicator
     n_w = len(tuple(windows))
     for t in dates:
         pos = one.index.get_loc(pd.Timestamp(t))
-        cut = ticker_features(one.iloc[:pos + 1], indicators, windows)[-1]
+        cut = ticker_features(one.iloc[: pos + 1], indicators, windows)[-1]
         diff = np.abs(np.nan_to_num(full[pos], nan=1e9) - np.nan_to_num(cut, nan=1e9))
         gaps = np.maximum(gaps, diff.reshape(len(indicators), n_w).max(axis=1))
     return pd.Series(gaps, index=indicators, name="max_abs_diff")
@@ -286,15 +345,17 @@ def bhs_labels(close: pd.Series, window: int = 11) -> pd.Series:
     wide = close.unstack("ticker").sort_index()
     roll = wide.rolling(window, center=True, min_periods=window)
     lo, hi = roll.min(), roll.max()
-    lab = pd.DataFrame(np.where(wide == lo, 0.0, np.where(wide == hi, 2.0, 1.0)),
-                       index=wide.index, columns=wide.columns)
+    lab = pd.DataFrame(
+        np.where(wide == lo, 0.0, np.where(wide == hi, 2.0, 1.0)), index=wide.index, columns=wide.columns
+    )
     lab = lab.where(lo.notna() & wide.notna())
     out = lab.stack(future_stack=True).rename("bhs")
     return out.reorder_levels(close.index.names).sort_index()
 
 
-def make_labels(close: pd.Series, horizons: Iterable[int] = (1, 5), quantiles: int = 5,
-                bhs_window: int | None = 11) -> pd.DataFrame:
+def make_labels(
+    close: pd.Series, horizons: Iterable[int] = (1, 5), quantiles: int = 5, bhs_window: int | None = 11
+) -> pd.DataFrame:
     """Labels per (date, ticker): ``fwd_ret_{h:02d}d`` = close[t+h] / close[t] - 1 on the
     panel's calendar (NaN when that day is missing), ``fwd_q_{h:02d}d`` its cross-sectional
     quantile (0 = lowest), and optionally ``bhs``."""
@@ -308,8 +369,9 @@ def make_labels(close: pd.Series, horizons: Iterable[int] = (1, 5), quantiles: i
         out[f"fwd_ret_{int(h):02d}d"] = r
     frame = pd.DataFrame(out).reindex(close.index)
     for h in horizons:
-        frame[f"fwd_q_{int(h):02d}d"] = cross_sectional_quantile(frame[f"fwd_ret_{int(h):02d}d"].dropna(),
-                                                                 quantiles).reindex(frame.index)
+        frame[f"fwd_q_{int(h):02d}d"] = cross_sectional_quantile(
+            frame[f"fwd_ret_{int(h):02d}d"].dropna(), quantiles
+        ).reindex(frame.index)
     if bhs_window:
         frame["bhs"] = bhs_labels(close, bhs_window).reindex(frame.index)
     return frame.sort_index()
