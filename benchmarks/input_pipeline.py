@@ -15,7 +15,8 @@ import argparse
 from utils import setup_devices
 from utils.benchmark import training_throughput
 from utils.data import load_cifar10, load_mnist
-from utils.models import alexnet_cifar, lenet5
+from utils.lessons import lenet5
+from utils.models import alexnet_cifar
 
 
 def main() -> None:

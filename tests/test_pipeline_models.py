@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from utils.models import dense_baseline, lenet5
+from utils.lessons import dense_baseline, lenet5
 from utils.pipeline import make_dataset, train_val_split
 
 
@@ -36,8 +36,14 @@ def test_augmentation_runs_on_training_batches():
 
     flip = keras.layers.RandomFlip("horizontal", seed=0)
     x = np.tile(np.arange(4, dtype=np.uint8), (8, 4, 1))[..., None]  # (8, 4, 4, 1): columns 0..3
-    out = np.concatenate([b for b, _ in make_dataset(x, np.zeros(8), batch_size=8, augment=flip, scale=None)
-                          .as_numpy_iterator()])
+    out = np.concatenate(
+        [
+            b
+            for b, _ in make_dataset(
+                x, np.zeros(8), batch_size=8, augment=flip, scale=None
+            ).as_numpy_iterator()
+        ]
+    )
     flipped = [(img[0, :, 0] == [3, 2, 1, 0]).all() for img in out]
     assert any(flipped) and out.shape == x.shape
 
@@ -70,18 +76,35 @@ def test_train_val_split_is_stratified_disjoint_and_seeded():
 
 def test_model_parameter_counts():
     assert lenet5().count_params() == 61_706  # the paper's 60k-parameter network
-    assert lenet5(activation="tanh", pooling="avg", dropout=0.2).count_params() == 61_706
+    paper = lenet5(activation="tanh", pooling="avg")
+    assert paper.count_params() == 61_706 and type(paper.get_layer("s2_pool")).__name__ == "AveragePooling2D"
+    assert paper.get_layer("c1_conv").activation.__name__ == "tanh"
+    shapes = [layer.output.shape[1:] for layer in lenet5().layers[:5]]  # C1, S2, C3, S4, C5
+    assert shapes == [(28, 28, 6), (14, 14, 6), (10, 10, 16), (5, 5, 16), (1, 1, 120)]
     assert dense_baseline().count_params() == 669_706
+    assert dense_baseline(input_shape=(32, 32, 3)).count_params() == 1_841_162  # notebook 03's MLP
     assert lenet5().output_shape == (None, 10) and dense_baseline(n_classes=3).output_shape == (None, 3)
-    with pytest.raises(ValueError, match="pooling must be"):
+    with pytest.raises(KeyError, match="median"):
         lenet5(pooling="median")
+
+
+def test_dense_baseline_weights_follow_the_seed():
+    # notebook 03 builds its MLP right after set_seeds(42): same seed, same initial weights
+    from utils import set_seeds
+
+    set_seeds(42)
+    first = dense_baseline(input_shape=(32, 32, 3), units=512, name="mlp").get_weights()
+    set_seeds(42)
+    again = dense_baseline(input_shape=(32, 32, 3), units=512, name="mlp").get_weights()
+    assert [w.shape for w in first] == [(3072, 512), (512,), (512, 512), (512,), (512, 10), (10,)]
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
 
 
 def test_fit_classifier_learns_and_reports(capsys):
     import keras
 
     from utils import set_seeds
-    from utils.classify import fit_classifier, predict_classes
+    from utils.training import fit_classifier, predict_classes
 
     set_seeds(0)
     rng = np.random.default_rng(0)
@@ -102,7 +125,7 @@ def test_fit_classifier_learns_and_reports(capsys):
 
 
 def test_accuracy_by_class():
-    from utils.classify import accuracy_by_class
+    from utils.training import accuracy_by_class
 
     acc = accuracy_by_class([0, 0, 1, 1, 1], [0, 1, 1, 1, 0], n_classes=3)
     np.testing.assert_allclose(acc[:2], [0.5, 2 / 3])
@@ -135,7 +158,9 @@ def test_training_throughput_both_sources():
         import keras
 
         inputs = keras.Input(shape=(8, 8, 1))
-        return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(inputs)))
+        return keras.Model(
+            inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(inputs))
+        )
 
     for source in ("pipeline", "memory"):
         assert training_throughput(build, x, y, batch_size=16, epochs=1, source=source) > 0
@@ -161,13 +186,15 @@ def test_small_cnn_shapes_and_parameters():
 
 
 def test_cosine_schedule_warms_up_then_decays():
-    from utils.classify import cosine_schedule
+    from utils.training import cosine_schedule
 
     lr = cosine_schedule(0.01, total_steps=100, warmup_steps=10)
     values = np.array([float(lr(step)) for step in (0, 5, 10, 55, 100)])
     np.testing.assert_allclose(values, [0.0, 0.005, 0.01, 0.005, 0.0], atol=1e-6)
     no_warmup = cosine_schedule(0.01, total_steps=100)
-    assert float(no_warmup(0)) == pytest.approx(0.01) and float(no_warmup(100)) == pytest.approx(0.0, abs=1e-7)
+    assert float(no_warmup(0)) == pytest.approx(0.01) and float(no_warmup(100)) == pytest.approx(
+        0.0, abs=1e-7
+    )
     with pytest.raises(ValueError, match="warmup_steps < total_steps"):
         cosine_schedule(0.01, total_steps=10, warmup_steps=10)
     with pytest.raises(ValueError, match="peak learning rate"):
@@ -178,7 +205,7 @@ def test_fit_classifier_cosine_schedule_and_tensorboard_logs(tmp_path):
     import keras
 
     from utils import set_seeds
-    from utils.classify import fit_classifier
+    from utils.training import fit_classifier
 
     set_seeds(0)
     rng = np.random.default_rng(0)
@@ -189,14 +216,65 @@ def test_fit_classifier_cosine_schedule_and_tensorboard_logs(tmp_path):
     ds = make_dataset(x, y, batch_size=32, shuffle=True, scale=None)
     seen = []
     probe = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: seen.append(float(model.optimizer.learning_rate)))
-    history = fit_classifier(model, ds, make_dataset(x, y, scale=None), epochs=3, learning_rate=0.05,
-                             schedule="cosine", log_dir=tmp_path / "logs", callbacks=[probe])
+        on_epoch_end=lambda epoch, logs: seen.append(float(model.optimizer.learning_rate))
+    )
+    history = fit_classifier(
+        model,
+        ds,
+        make_dataset(x, y, scale=None),
+        epochs=3,
+        learning_rate=0.05,
+        schedule="cosine",
+        log_dir=tmp_path / "logs",
+        callbacks=[probe],
+    )
     assert max(history.history["val_accuracy"]) > 0.8  # it learns (chance: 0.5)
     # 8 steps an epoch: warm-up to the peak after epoch 1, then down towards 0 at step 24
-    assert seen[0] == pytest.approx(0.05, rel=1e-3) and seen[1] < seen[0] and seen[2] == pytest.approx(0, abs=1e-6)
+    assert (
+        seen[0] == pytest.approx(0.05, rel=1e-3)
+        and seen[1] < seen[0]
+        and seen[2] == pytest.approx(0, abs=1e-6)
+    )
     assert list((tmp_path / "logs").glob("train/events.out.tfevents.*"))  # TensorBoard wrote its log
     with pytest.raises(ValueError, match="known length"):
         fit_classifier(model, ds.repeat(), ds, epochs=2, schedule="cosine")
     with pytest.raises(ValueError, match="'plateau' or 'cosine'"):
         fit_classifier(model, ds, ds, epochs=2, schedule="step")
+
+
+def test_fit_classifier_best_epoch_follows_the_metric_direction():
+    # a metric to maximise whose name has no "acc" in it: AUC. The best epoch is the one of the
+    # highest val_auc (it was the lowest under the former name-based guess)
+    import keras
+
+    from utils import set_seeds
+    from utils.training import fit_classifier
+
+    class AUCOfClass1(keras.metrics.AUC):  # AUC of the class-1 probability, from integer labels
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            return super().update_state(y_true, y_pred[:, 1], sample_weight)
+
+    set_seeds(0)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 256)
+    x = (rng.normal(size=(256, 4, 4)) + y[:, None, None] * 0.3).astype("float32")  # overlapping classes
+    inputs = keras.Input(shape=(4, 4, 1))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs)))
+    ds = make_dataset(x, y, batch_size=32, shuffle=True, scale=None)
+    val = make_dataset(x[:128], y[:128], scale=None)
+    history = fit_classifier(
+        model,
+        ds,
+        val,
+        epochs=6,
+        learning_rate=0.003,
+        patience=6,
+        reduce_lr=False,
+        monitor="val_auc",
+        metrics=["accuracy", AUCOfClass1(name="auc")],
+    )
+    auc = history.history["val_auc"]
+    assert np.argmax(auc) != np.argmin(auc)  # the test can tell the two apart
+    assert history.best_epoch == int(np.argmax(auc)) + 1
+    restored = model.evaluate(val, verbose=0, return_dict=True)["auc"]
+    assert restored == pytest.approx(max(auc), abs=1e-6)  # the weights of the best epoch were kept

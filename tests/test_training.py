@@ -19,18 +19,29 @@ def _model():
     return m
 
 
-def test_early_stopping_restores_best_weights():
+def test_early_stopping_is_keras_with_restore_best_weights():
     import keras
 
     cb = early_stopping(patience=2)
     assert isinstance(cb, keras.callbacks.EarlyStopping)
     assert cb.restore_best_weights and cb.monitor == "val_loss" and cb.patience == 2
+    assert early_stopping(monitor="val_accuracy").mode == "auto"  # Keras reads the metric's direction
 
 
-def test_early_stopping_mode_follows_the_metric():
-    assert early_stopping(monitor="val_loss").mode == "min"
-    assert early_stopping(monitor="val_accuracy").mode == "max"
-    assert early_stopping(monitor="val_rmse").mode == "min"
+def test_early_stopping_direction_comes_from_the_compiled_metric():
+    import keras
+
+    x, y = _data()
+    for metric, monitor, better in [
+        ("mae", "val_mae", "less"),
+        (keras.metrics.RootMeanSquaredError(name="rmse"), "val_rmse", "less"),
+        (keras.metrics.R2Score(name="r2"), "val_r2", "greater"),
+    ]:
+        m = _model()
+        m.compile(optimizer="sgd", loss="mse", metrics=[metric])
+        cb = early_stopping(patience=1, monitor=monitor)
+        m.fit(x, y[:, None], validation_data=(x, y[:, None]), epochs=1, verbose=0, callbacks=[cb])
+        assert cb.monitor_op.__name__ == better, monitor
 
 
 def test_early_stopping_refuses_bad_arguments():
@@ -38,18 +49,18 @@ def test_early_stopping_refuses_bad_arguments():
         early_stopping(monitor="loss")
     with pytest.raises(ValueError, match="patience"):
         early_stopping(patience=-1)
-    with pytest.raises(ValueError, match="min_delta"):
-        early_stopping(min_delta=-0.1)
 
 
 def test_early_stopping_in_training_keeps_the_best_epoch():
     x, y = _data()
     xv, yv = x[:16], -y[:16]  # a validation set the model cannot fit: val_loss gets worse
     m = _model()
-    hist = m.fit(x, y, validation_data=(xv, yv), epochs=30, verbose=0, callbacks=[early_stopping(patience=3)])
+    stopper = early_stopping(patience=3)
+    hist = m.fit(x, y, validation_data=(xv, yv), epochs=30, verbose=0, callbacks=[stopper])
     n = len(hist.history["val_loss"])
     best = int(np.argmin(hist.history["val_loss"]))
     assert n == best + 1 + 3  # stopped patience epochs after the best one
+    assert stopper.best_epoch == best  # 0-based, as Keras counts
     assert m.evaluate(xv, yv, verbose=0) == pytest.approx(hist.history["val_loss"][best], rel=1e-4)
 
 
@@ -67,8 +78,14 @@ def test_epoch_logger_reports_an_early_stop():
     x, y = _data()
     lines = []
     log = epoch_logger(every=100, printer=lines.append, keys=["val_loss"])
-    _model().fit(x, y, validation_data=(x[:16], -y[:16]), epochs=50, verbose=0,
-                 callbacks=[early_stopping(patience=2), log])
+    _model().fit(
+        x,
+        y,
+        validation_data=(x[:16], -y[:16]),
+        epochs=50,
+        verbose=0,
+        callbacks=[early_stopping(patience=2), log],
+    )
     assert len(lines) == 2 and lines[-1].split()[1] == str(len(log.epoch_seconds))
     assert "val_loss=" in lines[-1] and " loss=" not in lines[-1]
     with pytest.raises(ValueError, match="positive integer"):
@@ -78,7 +95,9 @@ def test_epoch_logger_reports_an_early_stop():
 def test_plot_curves_handles_histories_sequences_and_divergence():
     import matplotlib.pyplot as plt
 
-    fig = plot_curves({"a": {"loss": [3, 2, 1], "val_loss": [3, 3, 2]}, "b": [1.0, np.nan, np.nan]}, logy=True)
+    fig = plot_curves(
+        {"a": {"loss": [3, 2, 1], "val_loss": [3, 3, 2]}, "b": [1.0, np.nan, np.nan]}, logy=True
+    )
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels == ["a", "b (diverged)"]
     assert len(fig.axes[0].lines[1].get_xdata()) == 1
@@ -93,7 +112,7 @@ def test_plot_curves_handles_histories_sequences_and_divergence():
 
 
 def test_build_mlp_layers_and_parameters():
-    from utils.training import build_mlp
+    from utils.models import build_mlp
 
     m = build_mlp(10, [20, 20], 1)
     assert [l.name for l in m.layers] == ["hidden_1", "hidden_2", "output"]
@@ -110,13 +129,23 @@ def test_build_mlp_layers_and_parameters():
 def test_train_runs_and_table():
     import keras
 
-    from utils.training import build_mlp, runs_table, train_runs
+    from utils.models import build_mlp
+    from utils.training import runs_table, train_runs
 
     x, y = _data()
-    res = train_runs(lambda: build_mlp(3, [4]), {
-        "sgd": {"optimizer": lambda: keras.optimizers.SGD(0.01), "batch_size": 16},
-        "adam": {"optimizer": "adam", "epochs": 2},
-    }, x, y, (x[:8], y[:8]), epochs=3, loss="mse", metrics=())
+    res = train_runs(
+        lambda: build_mlp(3, [4]),
+        {
+            "sgd": {"optimizer": lambda: keras.optimizers.SGD(0.01), "batch_size": 16},
+            "adam": {"optimizer": "adam", "epochs": 2},
+        },
+        x,
+        y,
+        (x[:8], y[:8]),
+        epochs=3,
+        loss="mse",
+        metrics=(),
+    )
     assert len(res["sgd"]["history"]["val_loss"]) == 3 and len(res["adam"]["history"]["loss"]) == 2
     t = runs_table(res)
     assert list(t.index) == ["sgd", "adam"] and t.loc["adam", "epochs run"] == 2
@@ -128,10 +157,18 @@ def test_train_runs_and_table():
 
 
 def test_train_runs_start_from_the_same_weights():
-    from utils.training import build_mlp, train_runs
+    from utils.models import build_mlp
+    from utils.training import train_runs
 
     x, y = _data()
-    res = train_runs(lambda: build_mlp(3, [4]), {"a": {"optimizer": "sgd", "epochs": 1},
-                                                 "b": {"optimizer": "sgd", "epochs": 1}},
-                     x, y, None, 1, loss="mse", metrics=())
+    res = train_runs(
+        lambda: build_mlp(3, [4]),
+        {"a": {"optimizer": "sgd", "epochs": 1}, "b": {"optimizer": "sgd", "epochs": 1}},
+        x,
+        y,
+        None,
+        1,
+        loss="mse",
+        metrics=(),
+    )
     np.testing.assert_allclose(res["a"]["model"].get_weights()[0], res["b"]["model"].get_weights()[0])

@@ -1,53 +1,55 @@
-"""Model builders shared by notebooks and benchmarks (functional Keras 3, explicit layer names)."""
+"""Model builders used by notebooks (Keras 3, explicit layer names: stable summaries).
+
+- :func:`build_mlp`: a multi-layer perceptron with named layers (notebook 00);
+- :func:`alexnet_cifar` and :func:`small_cnn`: the CNNs of notebook 03.
+
+LeNet-5 and the dense baseline are written in notebook 02 (``from utils.lessons import lenet5``).
+"""
+
 from __future__ import annotations
 
-
-def dense_baseline(input_shape=(28, 28, 1), n_classes: int = 10, units: int = 512,
-                   dropout: float = 0.2, name: str = "dense_baseline"):
-    """Flatten, two ReLU layers of ``units`` with dropout, softmax output."""
-    import keras
-    from keras import layers
-
-    inputs = keras.Input(shape=input_shape, name="image")
-    x = layers.Flatten(name="flatten")(inputs)
-    for i in (1, 2):
-        x = layers.Dense(units, activation="relu", name=f"dense_{i}")(x)
-        x = layers.Dropout(dropout, name=f"dropout_{i}")(x)
-    outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
-    return keras.Model(inputs, outputs, name=name)
+from collections.abc import Sequence
 
 
-def lenet5(input_shape=(28, 28, 1), n_classes: int = 10, activation: str = "relu",
-           pooling: str = "max", dropout: float = 0.0, name: str = "lenet5"):
-    """LeNet-5 (LeCun et al. 1998) for 28x28 digits.
+def build_mlp(
+    n_inputs: int,
+    hidden: Sequence[int],
+    n_outputs: int = 1,
+    activation: str = "relu",
+    output_activation: str | None = None,
+    dropout: float = 0.0,
+    name: str = "mlp",
+):
+    """A multi-layer perceptron: ``Input -> [Dense(units, activation) -> Dropout]* -> Dense(n_outputs)``.
 
-    C1: 6 filters 5x5 ('same' padding plays the role of the paper's 32x32 input), S2: 2x2 pooling,
-    C3: 16 filters 5x5, S4: 2x2 pooling, C5: 120 filters 5x5 (a 1x1 map: a dense layer of 120),
-    F6: dense 84, softmax 10. ``activation="tanh", pooling="avg"`` is closer to the paper;
-    ReLU and max pooling train faster and reach higher accuracy.
+    Layers are named ``hidden_1, dropout_1, ..., output`` so that ``model.summary()`` reads
+    the same in every run. ``dropout`` > 0 adds a Dropout layer after each hidden layer.
     """
     import keras
-    from keras import layers
 
-    if pooling not in ("max", "avg"):
-        raise ValueError(f"pooling must be 'max' or 'avg', got {pooling!r}")
-    pool = layers.MaxPooling2D if pooling == "max" else layers.AveragePooling2D
-    inputs = keras.Input(shape=input_shape, name="image")
-    x = layers.Conv2D(6, 5, padding="same", activation=activation, name="c1_conv")(inputs)
-    x = pool(2, name="s2_pool")(x)
-    x = layers.Conv2D(16, 5, activation=activation, name="c3_conv")(x)
-    x = pool(2, name="s4_pool")(x)
-    x = layers.Conv2D(120, 5, activation=activation, name="c5_conv")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(84, activation=activation, name="f6_dense")(x)
-    if dropout:
-        x = layers.Dropout(dropout, name="dropout")(x)
-    outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
-    return keras.Model(inputs, outputs, name=name)
+    if n_inputs < 1 or n_outputs < 1 or any(u < 1 for u in hidden):
+        raise ValueError(
+            f"layer sizes must be >= 1, got n_inputs={n_inputs}, hidden={list(hidden)}, n_outputs={n_outputs}"
+        )
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout is the share of units dropped, in [0, 1); got {dropout}")
+    layers = [keras.Input(shape=(n_inputs,), name="inputs")]
+    for i, units in enumerate(hidden, start=1):
+        layers.append(keras.layers.Dense(units, activation=activation, name=f"hidden_{i}"))
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout, name=f"dropout_{i}"))
+    layers.append(keras.layers.Dense(n_outputs, activation=output_activation, name="output"))
+    return keras.Sequential(layers, name=name)
 
 
-def alexnet_cifar(input_shape=(32, 32, 3), n_classes: int = 10, filters=(64, 192, 384, 256, 256),
-                  dense_units: int = 1024, dropout: float = 0.5, name: str = "alexnet_cifar"):
+def alexnet_cifar(
+    input_shape=(32, 32, 3),
+    n_classes: int = 10,
+    filters=(64, 192, 384, 256, 256),
+    dense_units: int = 1024,
+    dropout: float = 0.5,
+    name: str = "alexnet_cifar",
+):
     """An AlexNet-style network (Krizhevsky et al. 2012) adapted to 32x32 images.
 
     Five 3x3 convolutions (AlexNet's 11x11 / 5x5 filters and stride 4 would erase a 32x32
@@ -77,8 +79,15 @@ def alexnet_cifar(input_shape=(32, 32, 3), n_classes: int = 10, filters=(64, 192
     return keras.Model(inputs, outputs, name=name)
 
 
-def small_cnn(input_shape=(32, 32, 3), n_classes: int = 10, filters=(32, 64), dense_units: int = 256,
-              conv_dropout: float = 0.25, dense_dropout: float = 0.5, name: str = "small_cnn"):
+def small_cnn(
+    input_shape=(32, 32, 3),
+    n_classes: int = 10,
+    filters=(32, 64),
+    dense_units: int = 256,
+    conv_dropout: float = 0.25,
+    dense_dropout: float = 0.5,
+    name: str = "small_cnn",
+):
     """A small VGG-style CNN: per entry of ``filters`` a block of two 3x3 convolutions (batch
     normalization, ReLU), 2x2 max pooling and dropout; then a dense layer and a softmax.
 
@@ -92,8 +101,10 @@ def small_cnn(input_shape=(32, 32, 3), n_classes: int = 10, filters=(32, 64), de
         raise ValueError("filters must give the width of at least one block, e.g. (32, 64)")
     side = min(input_shape[:2])
     if side < 2 ** len(filters):
-        raise ValueError(f"{len(filters)} pooling blocks need images of at least {2 ** len(filters)} pixels "
-                         f"a side, got input_shape={tuple(input_shape)}")
+        raise ValueError(
+            f"{len(filters)} pooling blocks need images of at least {2 ** len(filters)} pixels "
+            f"a side, got input_shape={tuple(input_shape)}"
+        )
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     for b, n in enumerate(filters, start=1):

@@ -1,16 +1,20 @@
 """Training helpers shared by the course's notebooks.
 
-- :func:`early_stopping`: the early-stopping callback the course uses (restores the best weights);
+- :func:`early_stopping`: Keras' ``EarlyStopping`` with the course's rule (restore the best
+  weights; the direction, min or max, is Keras' ``mode="auto"``);
 - :func:`epoch_logger`: a compact log, one line every few epochs (instead of ``verbose=2``'s
   line an epoch when a model trains for many epochs), plus the time each epoch took;
 - :func:`plot_curves`: several runs' training curves in one figure (optimizers, learning
-  rates, batch sizes, regularisation side by side).
-- :func:`build_mlp`: a multi-layer perceptron with named layers (stable ``summary()``);
+  rates, batch sizes, regularisation side by side);
 - :func:`train_runs` and :func:`runs_table`: train one fresh model a configuration (same
-  seed, same initial weights) and tabulate final/best validation loss and seconds an epoch.
+  seed, same initial weights) and tabulate final/best validation loss and seconds an epoch;
+- :func:`cosine_schedule`, :func:`fit_classifier`, :func:`predict_classes` and
+  :func:`accuracy_by_class`: train and evaluate the image classifiers of notebook 03 (and
+  later ones) with one recipe. Notebook 02 writes this recipe out in its own cells.
 
 Keras is imported inside the functions: importing this module is cheap.
 """
+
 from __future__ import annotations
 
 import time
@@ -19,31 +23,40 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 
-def early_stopping(patience: int = 10, monitor: str = "val_loss", min_delta: float = 0.0,
-                   restore_best_weights: bool = True, start_from_epoch: int = 0, verbose: int = 0):
-    """``keras.callbacks.EarlyStopping`` that, by default, restores the weights of the best epoch.
+def early_stopping(
+    patience: int = 10,
+    monitor: str = "val_loss",
+    min_delta: float = 0.0,
+    start_from_epoch: int = 0,
+    verbose: int = 0,
+):
+    """``keras.callbacks.EarlyStopping(monitor, patience, restore_best_weights=True)``.
 
     Training stops after ``patience`` epochs without an improvement of ``monitor`` by more
-    than ``min_delta``; with ``restore_best_weights=True`` the model then holds the weights
-    of its best epoch (Keras' own default would keep the *last* epoch's weights). The mode
-    (min or max) follows the name: losses and errors are minimised, everything else
-    (accuracy, AUC...) maximised. Monitor a validation quantity (``val_...``): stopping on
-    the training loss does not prevent over-fitting.
+    than ``min_delta``; the model then holds the weights of its best epoch (Keras' own default
+    would keep the *last* epoch's weights), and the callback's ``best_epoch`` (0-based) says
+    which one. Whether lower or higher is better is Keras' ``mode="auto"``: the compiled
+    metric's direction (loss, MAE, RMSE down; accuracy, AUC up). Monitor a validation
+    quantity (``val_...``): stopping on the training loss does not prevent over-fitting.
     """
     import keras
 
     if not isinstance(patience, int) or patience < 0:
         raise ValueError(f"patience must be a non-negative integer (epochs), got {patience!r}")
-    if min_delta < 0:
-        raise ValueError(f"min_delta must be >= 0, got {min_delta}")
     if not monitor.startswith("val_"):
-        raise ValueError(f"monitor {monitor!r} is not a validation quantity; use e.g. 'val_loss' "
-                         "and pass validation data (validation_data= or validation_split=) to fit()")
-    lower_is_better = any(w in monitor for w in ("loss", "error", "mse", "mae", "rmse"))
-    return keras.callbacks.EarlyStopping(monitor=monitor, patience=patience, min_delta=min_delta,
-                                         mode="min" if lower_is_better else "max",
-                                         restore_best_weights=restore_best_weights,
-                                         start_from_epoch=start_from_epoch, verbose=verbose)
+        raise ValueError(
+            f"monitor {monitor!r} is not a validation quantity; use e.g. 'val_loss' "
+            "and pass validation data (validation_data= or validation_split=) to fit()"
+        )
+    return keras.callbacks.EarlyStopping(
+        monitor=monitor,
+        patience=patience,
+        min_delta=min_delta,
+        mode="auto",
+        restore_best_weights=True,
+        start_from_epoch=start_from_epoch,
+        verbose=verbose,
+    )
 
 
 def epoch_logger(every: int = 10, name: str = "", keys: Sequence[str] | None = None, printer=print):
@@ -93,8 +106,15 @@ def epoch_logger(every: int = 10, name: str = "", keys: Sequence[str] | None = N
     return EpochLogger()
 
 
-def plot_curves(runs: Mapping[str, object], metric: str = "loss", validation: bool = False,
-                logy: bool = False, title: str | None = None, ax=None, x: str = "epoch"):
+def plot_curves(
+    runs: Mapping[str, object],
+    metric: str = "loss",
+    validation: bool = False,
+    logy: bool = False,
+    title: str | None = None,
+    ax=None,
+    x: str = "epoch",
+):
     """One line a run: ``runs`` maps a label to a Keras ``History``, its ``.history`` dict, or
     a plain sequence of values. ``validation=True`` plots ``val_<metric>`` instead;
     non-finite values (a diverged run) end the line, and the label says so."""
@@ -128,32 +148,18 @@ def plot_curves(runs: Mapping[str, object], metric: str = "loss", validation: bo
     return fig
 
 
-def build_mlp(n_inputs: int, hidden: Sequence[int], n_outputs: int = 1, activation: str = "relu",
-              output_activation: str | None = None, dropout: float = 0.0, name: str = "mlp"):
-    """A multi-layer perceptron: ``Input -> [Dense(units, activation) -> Dropout]* -> Dense(n_outputs)``.
-
-    Layers are named ``hidden_1, dropout_1, ..., output`` so that ``model.summary()`` reads
-    the same in every run. ``dropout`` > 0 adds a Dropout layer after each hidden layer.
-    """
-    import keras
-
-    if n_inputs < 1 or n_outputs < 1 or any(u < 1 for u in hidden):
-        raise ValueError(f"layer sizes must be >= 1, got n_inputs={n_inputs}, hidden={list(hidden)}, "
-                         f"n_outputs={n_outputs}")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout is the share of units dropped, in [0, 1); got {dropout}")
-    layers = [keras.Input(shape=(n_inputs,), name="inputs")]
-    for i, units in enumerate(hidden, start=1):
-        layers.append(keras.layers.Dense(units, activation=activation, name=f"hidden_{i}"))
-        if dropout:
-            layers.append(keras.layers.Dropout(dropout, name=f"dropout_{i}"))
-    layers.append(keras.layers.Dense(n_outputs, activation=output_activation, name="output"))
-    return keras.Sequential(layers, name=name)
-
-
-def train_runs(make_model, configs: Mapping[str, Mapping], x, y, validation_data, epochs: int,
-               loss="sparse_categorical_crossentropy", metrics=("accuracy",), seed: int = 42,
-               log_every: int | None = None) -> dict[str, dict]:
+def train_runs(
+    make_model,
+    configs: Mapping[str, Mapping],
+    x,
+    y,
+    validation_data,
+    epochs: int,
+    loss="sparse_categorical_crossentropy",
+    metrics=("accuracy",),
+    seed: int = 42,
+    log_every: int | None = None,
+) -> dict[str, dict]:
     """Train one fresh model a configuration and keep what is needed to compare them.
 
     ``configs`` maps a label to a dict with ``optimizer`` (a function returning a Keras
@@ -177,9 +183,15 @@ def train_runs(make_model, configs: Mapping[str, Mapping], x, y, validation_data
         opt = cfg["optimizer"]
         model.compile(optimizer=opt() if callable(opt) else opt, loss=loss, metrics=list(metrics))
         log = epoch_logger(every=log_every or max(n_epochs, 1), name=label)
-        hist = model.fit(x, y, validation_data=validation_data, epochs=n_epochs,
-                         batch_size=cfg.get("batch_size", 32), verbose=0,
-                         callbacks=[log, *cfg.get("callbacks", [])])
+        hist = model.fit(
+            x,
+            y,
+            validation_data=validation_data,
+            epochs=n_epochs,
+            batch_size=cfg.get("batch_size", 32),
+            verbose=0,
+            callbacks=[log, *cfg.get("callbacks", [])],
+        )
         results[label] = {"history": hist.history, "model": model, "epoch_seconds": log.epoch_seconds}
     return results
 
@@ -192,9 +204,114 @@ def runs_table(results: Mapping[str, Mapping], monitor: str = "val_loss"):
     for label, r in results.items():
         values = np.asarray(r["history"][monitor], dtype=float)
         best = int(np.nanargmin(values)) if np.isfinite(values).any() else -1
-        rows[label] = {f"final {monitor}": values[-1],
-                       f"best {monitor}": values[best] if best >= 0 else np.nan,
-                       "best epoch": best + 1 if best >= 0 else np.nan,
-                       "epochs run": len(values),
-                       "seconds/epoch": float(np.mean(r["epoch_seconds"])) if r["epoch_seconds"] else np.nan}
+        rows[label] = {
+            f"final {monitor}": values[-1],
+            f"best {monitor}": values[best] if best >= 0 else np.nan,
+            "best epoch": best + 1 if best >= 0 else np.nan,
+            "epochs run": len(values),
+            "seconds/epoch": float(np.mean(r["epoch_seconds"])) if r["epoch_seconds"] else np.nan,
+        }
     return pd.DataFrame(rows).T
+
+
+def cosine_schedule(peak: float, total_steps: int, warmup_steps: int = 0):
+    """Learning rate that rises linearly from 0 to ``peak`` over ``warmup_steps`` optimizer
+    steps, then follows a half cosine down to 0 at ``total_steps``.
+
+    A short warm-up lets batch-normalised networks start at a high rate without diverging;
+    the long decay replaces hand-tuned "divide by 10 at epoch N" steps.
+    """
+    import keras
+
+    if peak <= 0:
+        raise ValueError(f"peak learning rate must be > 0, got {peak}")
+    if not 0 <= warmup_steps < total_steps:
+        raise ValueError(
+            f"need 0 <= warmup_steps < total_steps, got warmup_steps={warmup_steps}, "
+            f"total_steps={total_steps}"
+        )
+    if warmup_steps == 0:
+        return keras.optimizers.schedules.CosineDecay(peak, decay_steps=total_steps)
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=total_steps - warmup_steps, warmup_target=peak, warmup_steps=warmup_steps
+    )
+
+
+def fit_classifier(
+    model,
+    train_ds,
+    val_ds,
+    epochs: int,
+    learning_rate: float = 1e-3,
+    patience: int = 5,
+    monitor: str = "val_accuracy",
+    reduce_lr: bool = True,
+    schedule: str = "plateau",
+    warmup_epochs: int = 1,
+    log_dir=None,
+    callbacks=(),
+    metrics=("accuracy",),
+):
+    """Compile with Adam and sparse categorical cross-entropy, then fit with early stopping.
+
+    Early stopping (:func:`early_stopping`) watches ``monitor`` on the validation data and
+    restores the best weights; ``monitor`` must be the loss or one of ``metrics`` (with
+    ``val_`` in front), e.g. ``metrics=["accuracy", keras.metrics.AUC(name="auc")]`` and
+    ``monitor="val_auc"``.
+    ``schedule="plateau"`` (with ``reduce_lr``) halves the learning rate when the validation
+    loss stalls for 2 epochs; ``schedule="cosine"`` warms up for ``warmup_epochs`` to
+    ``learning_rate`` and decays it to 0 at the last planned epoch (:func:`cosine_schedule`;
+    ``train_ds`` must then be a dataset of known length). ``log_dir``: write TensorBoard logs
+    there (``tensorboard --logdir <folder>``); ``callbacks``: more Keras callbacks.
+    One log line an epoch (``verbose=2``). Returns the ``History``; ``history.seconds`` holds
+    the training wall time and ``history.best_epoch`` the epoch whose weights were kept
+    (1-based, as in the log; read from the early-stopping callback).
+    """
+    import keras
+
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if schedule not in ("plateau", "cosine"):
+        raise ValueError(f"schedule must be 'plateau' or 'cosine', got {schedule!r}")
+    stopper = early_stopping(patience=patience, monitor=monitor)
+    callbacks = [stopper, *callbacks]
+    if schedule == "cosine":
+        steps = int(train_ds.cardinality()) if hasattr(train_ds, "cardinality") else -1
+        if steps < 1:
+            raise ValueError(
+                "schedule='cosine' needs a training dataset of known length "
+                "(a batched tf.data.Dataset from utils.pipeline.make_dataset)"
+            )
+        rate = cosine_schedule(learning_rate, epochs * steps, min(warmup_epochs, epochs - 1) * steps)
+    else:
+        rate = learning_rate
+        if reduce_lr:
+            callbacks.append(keras.callbacks.ReduceLROnPlateau("val_loss", factor=0.5, patience=2))
+    if log_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir), profile_batch=0))
+    model.compile(
+        optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy", metrics=list(metrics)
+    )
+    start = time.perf_counter()
+    # shuffle=False: the tf.data pipeline shuffles
+    history = model.fit(
+        train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=2, shuffle=False
+    )
+    history.seconds = time.perf_counter() - start
+    history.best_epoch = stopper.best_epoch + 1
+    return history
+
+
+def predict_classes(model, data) -> np.ndarray:
+    """Most likely class of every example (``data``: array or dataset of images)."""
+    return np.argmax(model.predict(data, verbose=0), axis=-1)
+
+
+def accuracy_by_class(y_true, y_pred, n_classes: int) -> np.ndarray:
+    """Share of correct predictions within each true class."""
+    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{y_true.size} labels but {y_pred.size} predictions")
+    correct = np.bincount(y_true, weights=(y_true == y_pred), minlength=n_classes)
+    total = np.bincount(y_true, minlength=n_classes)
+    return np.divide(correct, total, out=np.full(n_classes, np.nan), where=total > 0)
