@@ -53,7 +53,11 @@ def make_dataset(x: np.ndarray, y: np.ndarray | None = None, batch_size: int = 1
             images = images * scale
         return (images, *labels) if labels else images
 
-    ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    # random augmentation layers carry a seed state: a parallel map would advance it in a
+    # different order on every run, so augmented batches are made one at a time (same
+    # images on every run); without augmentation the map is pure and runs in parallel
+    parallel = None if augment is not None else tf.data.AUTOTUNE
+    ds = ds.map(prepare, num_parallel_calls=parallel, deterministic=True)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
