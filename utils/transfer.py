@@ -1,31 +1,31 @@
-"""Transfer learning with ``keras.applications``: availability, base models, heads, phases.
+"""Pretrained ``keras.applications`` networks and TFDS data: what notebooks 04-06 share.
 
 Notebooks 04-06 use pretrained ImageNet networks (VGG16, DenseNet201) and TFDS data sets
 (cats_vs_dogs, eurosat/rgb). Neither can be downloaded on every machine, so this module
 
 - checks, without hanging, whether the ImageNet weights and a TFDS data set can be had
   (the Keras cache, the TFDS data folder, then a short network probe unless
-  ``COURSE_OFFLINE=1``);
-- builds the base with ``weights="imagenet"`` when they can, else ``weights=None``, and
-  says which (:class:`Availability`);
+  ``COURSE_OFFLINE=1``) and says which (:class:`Availability`, with the STAND-IN banner);
 - loads a TFDS data set through the real ``tfds.load`` call, wrapped in
   ``tfds.testing.mock_data`` when the data cannot be had: the same code path with a
   stand-in of the real schema (random pixels, random labels);
-- builds the new head (global pooling, dense, dropout, one logit or a softmax), the loss
-  that matches it, and sets which layers train in each phase (frozen base, fine-tuning);
-- times a few training steps to estimate how long a full run takes.
+- builds the input pipeline (resize, the model's ``preprocess_input``, batches);
+- checks that a model's output and its loss agree (logits vs probabilities), joins the
+  histories of two training phases, and prepares notebook 04's photographs, top-k
+  predictions and its table of ``keras.applications`` models.
 
+The lesson itself (the head, freezing, compiling, fine-tuning) is written in the notebooks.
+Timing and run-time estimates: :mod:`utils.benchmark`.
 TensorFlow, Keras and TFDS are imported inside the functions (importing ``utils`` stays cheap).
 """
+
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
-import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .data.fetch import keras_home, offline
 
@@ -42,12 +42,23 @@ WEIGHT_FILES = {
     ("densenet201", False): "densenet201_weights_tf_dim_ordering_tf_kernels_notop.h5",
 }
 CLASS_INDEX_FILE = "imagenet_class_index.json"
-# First layer that fine-tuning unfreezes: VGG16's last convolutional block (block5),
-# DenseNet201's last dense block (conv5).
-FINE_TUNE_FROM = {"vgg16": "block5_conv1", "densenet201": "conv5_block1_0_bn"}
 # Sizes of the real data sets (the stand-in has no split information)
 REAL_EXAMPLES = {"cats_vs_dogs": 23_262, "eurosat/rgb": 27_000}
 PROBE_HOST = ("storage.googleapis.com", 443)  # serves both the Keras weights and TFDS data
+
+# ImageNet top-1 accuracy (single centre crop, ImageNet validation set) as published in the
+# table "Available models" of the Keras Applications documentation.
+KERAS_APPLICATIONS_DOCS = "https://keras.io/api/applications/"
+PUBLISHED_TOP1 = {
+    "VGG16": 0.713,
+    "ResNet50": 0.749,
+    "InceptionV3": 0.779,
+    "DenseNet201": 0.773,
+    "MobileNetV2": 0.713,
+}
+DEFAULT_INPUT = {"InceptionV3": (299, 299, 3)}  # all others: 224x224x3
+# layers that hold the learned filters / weight matrices ("weight layers")
+WEIGHT_LAYERS = ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D", "Dense")
 
 STANDIN_BANNER = (
     "STAND-IN RUN: {what} could not be had on this machine, so this run uses {instead}. "
@@ -71,7 +82,9 @@ def keras_cache_dir() -> Path:
 
 def tfds_data_dir() -> Path:
     """Where TFDS keeps prepared data sets: ``$TFDS_DATA_DIR`` (default ``~/tensorflow_datasets``)."""
-    return Path(os.environ.get("TFDS_DATA_DIR") or os.path.join(os.path.expanduser("~"), "tensorflow_datasets"))
+    return Path(
+        os.environ.get("TFDS_DATA_DIR") or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
+    )
 
 
 def network_reachable(host: tuple[str, int] = PROBE_HOST, timeout: float = 3.0) -> bool:
@@ -91,11 +104,6 @@ def imagenet_weights_cached(model: str, include_top: bool) -> bool:
     return (keras_cache_dir() / WEIGHT_FILES[(model.lower(), bool(include_top))]).is_file()
 
 
-def imagenet_weights_available(model: str, include_top: bool, timeout: float = 3.0) -> bool:
-    """Cached, or downloadable right now (never probes the network when offline)."""
-    return imagenet_weights_cached(model, include_top) or network_reachable(timeout=timeout)
-
-
 def tfds_prepared(name: str, data_dir: str | os.PathLike | None = None) -> bool:
     """Is the TFDS data set ``name`` (``"cats_vs_dogs"``, ``"eurosat/rgb"``) prepared on disk?
 
@@ -107,14 +115,10 @@ def tfds_prepared(name: str, data_dir: str | os.PathLike | None = None) -> bool:
     return any((folder / name).glob("*/dataset_info.json"))
 
 
-def tfds_available(name: str, data_dir: str | os.PathLike | None = None, timeout: float = 3.0) -> bool:
-    """Prepared on disk, or downloadable right now (never probes the network when offline)."""
-    return tfds_prepared(name, data_dir) or network_reachable(timeout=timeout)
-
-
 @dataclass
 class Availability:
     """What this run can use: real ImageNet weights? the real data set?"""
+
     model: str
     weights: bool
     dataset: str | None = None
@@ -152,8 +156,9 @@ class Availability:
         return "\n".join(lines)
 
 
-def check_availability(model: str, dataset: str | None = None, include_top: bool = False,
-                       timeout: float = 3.0) -> Availability:
+def check_availability(
+    model: str, dataset: str | None = None, include_top: bool = False, timeout: float = 3.0
+) -> Availability:
     """Weights and data set availability in one object (fast and network-free when offline)."""
     reach = None
 
@@ -177,14 +182,21 @@ def split_strings(train: float = 0.8, validation: float = 0.1, split: str = "tra
     """
     pct_train, pct_val = round(train * 100), round(validation * 100)
     if abs(train * 100 - pct_train) > 1e-9 or abs(validation * 100 - pct_val) > 1e-9:
-        raise ValueError("shares must be whole percentages (TFDS slices by percent), "
-                         f"got train={train}, validation={validation}")
+        raise ValueError(
+            "shares must be whole percentages (TFDS slices by percent), "
+            f"got train={train}, validation={validation}"
+        )
     if pct_train <= 0 or pct_val <= 0 or pct_train + pct_val >= 100:
-        raise ValueError("need 0 < train, 0 < validation and train + validation < 1 (the rest is "
-                         f"the test set), got train={train}, validation={validation}")
+        raise ValueError(
+            "need 0 < train, 0 < validation and train + validation < 1 (the rest is "
+            f"the test set), got train={train}, validation={validation}"
+        )
     end = pct_train + pct_val
-    return {"train": f"{split}[:{pct_train}%]", "validation": f"{split}[{pct_train}%:{end}%]",
-            "test": f"{split}[{end}%:]"}
+    return {
+        "train": f"{split}[:{pct_train}%]",
+        "validation": f"{split}[{pct_train}%:{end}%]",
+        "test": f"{split}[{end}%:]",
+    }
 
 
 def load_tfds(name: str, splits: dict[str, str], stand_in: bool, stand_in_examples: int = 16):
@@ -245,78 +257,14 @@ def make_pipeline(ds, model: str, size, batch_size: int, shuffle: bool = False, 
 
     if shuffle:
         ds = ds.shuffle(1000, seed=seed, reshuffle_each_iteration=True)
-    return (ds.map(make_preprocess(model, size), num_parallel_calls=tf.data.AUTOTUNE)
-            .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+    return (
+        ds.map(make_preprocess(model, size), num_parallel_calls=tf.data.AUTOTUNE)
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
-# ----------------------------------------------------------------------------- models
-def build_base(model: str, input_shape: tuple[int, int, int] | None = None, include_top: bool = False,
-               weights: str | None = "auto"):
-    """A ``keras.applications`` network and whether it carries ImageNet weights.
-
-    ``weights="auto"``: ImageNet weights when they can be had (cache or network), else
-    random initialisation. Returns ``(model, imagenet: bool)``.
-    """
-    import keras
-
-    cls, _ = _app(model)
-    if weights == "auto":
-        weights = "imagenet" if imagenet_weights_available(model, include_top) else None
-    if weights not in ("imagenet", None):
-        raise ValueError(f"weights must be 'auto', 'imagenet' or None, got {weights!r}")
-    kwargs: dict[str, Any] = dict(weights=weights, include_top=include_top)
-    if input_shape is not None:
-        kwargs["input_shape"] = tuple(input_shape)  # keras.applications' own argument
-    base = getattr(keras.applications, cls)(**kwargs)
-    return base, weights == "imagenet"
-
-
-def build_classifier(base, num_classes: int, dense_units: int = 256, dropout: float = 0.5,
-                     name: str = "transfer"):
-    """Base + new head: global average pooling, dense (ReLU), dropout, output.
-
-    Two classes: **one logit** (no activation; pair it with ``from_logits=True``).
-    More classes: a softmax over ``num_classes``. The base is called with
-    ``training=False``, so its batch-normalisation layers stay in inference mode even
-    when they are unfrozen for fine-tuning.
-    """
-    import keras
-
-    if num_classes < 2:
-        raise ValueError(f"num_classes must be >= 2, got {num_classes}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-    inputs = keras.Input(shape=tuple(base.inputs[0].shape[1:]), name="image")
-    x = base(inputs, training=False)
-    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-    x = keras.layers.Dense(dense_units, activation="relu", name="dense")(x)
-    x = keras.layers.Dropout(dropout, name="dropout")(x)
-    if num_classes == 2:
-        outputs = keras.layers.Dense(1, activation=None, name="logit")(x)
-    else:
-        outputs = keras.layers.Dense(num_classes, activation="softmax", name="probs")(x)
-    outputs = keras.layers.Activation("linear", dtype="float32", name="output")(outputs)  # float32 under mixed precision
-    return keras.Model(inputs, outputs, name=name)
-
-
-def loss_and_metrics(num_classes: int):
-    """The loss and accuracy that match :func:`build_classifier`'s output.
-
-    Two classes: ``BinaryCrossentropy(from_logits=True)`` and ``BinaryAccuracy(threshold=0)``
-    (a logit above 0 is a probability above 0.5). More: sparse categorical cross-entropy
-    on softmax probabilities (``from_logits=False``).
-    """
-    import keras
-
-    if num_classes < 2:
-        raise ValueError(f"num_classes must be >= 2, got {num_classes}")
-    if num_classes == 2:
-        return (keras.losses.BinaryCrossentropy(from_logits=True),
-                [keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")])
-    return (keras.losses.SparseCategoricalCrossentropy(from_logits=False),
-            [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-
-
+# ----------------------------------------------------------------------------- checks
 def output_activation(model) -> str:
     """Name of the activation of the last layer that has one (ignoring the float32 cast)."""
     for layer in reversed(model.layers):
@@ -335,63 +283,16 @@ def check_loss_matches_output(model, loss) -> str:
     act = output_activation(model)
     from_logits = bool(getattr(loss, "from_logits", False))
     if from_logits and act in ("sigmoid", "softmax"):
-        raise ValueError(f"the model outputs probabilities ({act}) but the loss expects logits "
-                         "(from_logits=True): use from_logits=False, or drop the output activation")
+        raise ValueError(
+            f"the model outputs probabilities ({act}) but the loss expects logits "
+            "(from_logits=True): use from_logits=False, or drop the output activation"
+        )
     if not from_logits and act == "linear":
-        raise ValueError("the model outputs logits (no activation) but the loss expects probabilities: "
-                         "use from_logits=True, or add a sigmoid/softmax")
+        raise ValueError(
+            "the model outputs logits (no activation) but the loss expects probabilities: "
+            "use from_logits=True, or add a sigmoid/softmax"
+        )
     return f"output activation {act!r} with from_logits={from_logits}: consistent"
-
-
-def compile_classifier(model, num_classes: int, learning_rate: float) -> None:
-    """Adam at ``learning_rate`` with the matching loss and accuracy (checked for consistency)."""
-    import keras
-
-    loss, metrics = loss_and_metrics(num_classes)
-    check_loss_matches_output(model, loss)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
-
-
-def set_phase(base, phase: str, fine_tune_from: str | None = None) -> list[str]:
-    """Choose which layers of ``base`` train; returns the names of the trainable ones.
-
-    - ``"frozen"``: no layer of the base trains (only the new head does);
-    - ``"fine_tune"``: layers from ``fine_tune_from`` (a layer name) on train, earlier ones
-      stay frozen; batch-normalisation layers always stay frozen (their statistics were
-      learned on ImageNet and small batches would spoil them).
-
-    Recompile the model after calling this: Keras fixes the trainable weights at compile time.
-    """
-    import keras
-
-    if phase not in ("frozen", "fine_tune"):
-        raise ValueError(f"phase must be 'frozen' or 'fine_tune', got {phase!r}")
-    if phase == "frozen":
-        base.trainable = False
-        return []
-    names = [layer.name for layer in base.layers]
-    if fine_tune_from not in names:
-        raise ValueError(f"fine_tune_from={fine_tune_from!r} is not a layer of {base.name}; "
-                         f"its last layers are {names[-5:]}")
-    start = names.index(fine_tune_from)
-    base.trainable = True
-    for i, layer in enumerate(base.layers):
-        layer.trainable = i >= start and not isinstance(layer, keras.layers.BatchNormalization)
-    return [layer.name for layer in base.layers if layer.trainable and layer.weights]
-
-
-def count_params(weights) -> int:
-    """Number of values in a list of weights."""
-    import numpy as np
-
-    return int(sum(int(np.prod(w.shape)) for w in weights))
-
-
-def param_counts(model) -> dict[str, int]:
-    """Total, trainable and non-trainable parameter counts."""
-    trainable = count_params(model.trainable_weights)
-    non_trainable = count_params(model.non_trainable_weights)
-    return {"total": trainable + non_trainable, "trainable": trainable, "non_trainable": non_trainable}
 
 
 def concat_histories(*histories) -> dict[str, list[float]]:
@@ -466,193 +367,75 @@ def top_k(probs, k: int = 5, class_names: list[str] | None = None) -> list[list[
     return out
 
 
-# ----------------------------------------------------------------------------- run time
-def forward_flops(model) -> int:
-    """Floating-point operations of one forward pass of one example (2 x multiply-adds of
-    the convolutional and dense layers; nested models included)."""
-    import keras
-    import numpy as np
-
-    total = 0
+# ----------------------------------------------------------------------------- applications table (04)
+def _all_layers(model):
     for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            total += forward_flops(layer)
-        elif isinstance(layer, keras.layers.Conv2D):
-            k = int(np.prod(layer.kernel.shape))  # kh * kw * cin * cout (/ groups)
-            oh, ow = layer.output.shape[1:3]
-            total += 2 * k * int(oh) * int(ow)
-        elif isinstance(layer, keras.layers.Dense):
-            total += 2 * int(np.prod(layer.kernel.shape))
-    return total
+        if hasattr(layer, "layers") and layer.layers:
+            yield from _all_layers(layer)
+        else:
+            yield layer
 
 
-@contextlib.contextmanager
-def _quiet_tf():
-    """Silence TensorFlow's retracing warnings while timing (several models, one call each)."""
-    import tensorflow as tf
-
-    logger = tf.get_logger()
-    level = logger.level
-    logger.setLevel("ERROR")
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+def count_weight_layers(model) -> int:
+    """Depth as the number of weight layers (convolutions, depthwise / separable convolutions
+    and dense layers; nested models included). Batch normalization, activations, pooling,
+    concatenations and additions are not counted, nor are layers without a kernel."""
+    return sum(type(layer).__name__ in WEIGHT_LAYERS for layer in _all_layers(model))
 
 
-def _random_batch(model, batch_size: int, n_batches: int, seed: int):
-    import numpy as np
+def applications_table(
+    names: Sequence[str] = ("VGG16", "ResNet50", "InceptionV3", "DenseNet201", "MobileNetV2"),
+    builder: Callable | None = None,
+) -> list[dict]:
+    """Build each ``keras.applications`` model with ``weights=None`` (no download), with its
+    top, at its default input size, one at a time (the session is cleared in between), and
+    return rows: name, year of the paper, input size, depth (:func:`count_weight_layers`),
+    parameters, published ImageNet top-1 (``PUBLISHED_TOP1``, from the Keras docs).
 
-    if n_batches < 1 or batch_size < 1:
-        raise ValueError(f"need n_batches >= 1 and batch_size >= 1, got {n_batches}, {batch_size}")
-    shape = tuple(model.inputs[0].shape[1:])
-    if None in shape:
-        raise ValueError(f"timing needs a fixed input size; the model takes {shape}")
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(batch_size, *shape)).astype("float32")
-    out = model.outputs[0].shape[-1]
-    y = (rng.integers(0, 2, size=(batch_size, 1)) if out == 1 else rng.integers(0, out, size=batch_size))
-    return x, y.astype("float32")
-
-
-def time_train_steps(model, batch_size: int, n_batches: int = 2, seed: int = 0) -> float:
-    """Seconds per training step (forward + backward + update) on random inputs of the
-    model's input shape: one warm-up step (graph tracing), then the **fastest** of
-    ``n_batches`` steps (other programs on the machine slow the mean, not the minimum)."""
-    x, y = _random_batch(model, batch_size, n_batches, seed)
-    times = []
-    with _quiet_tf():
-        model.train_on_batch(x, y)  # warm-up
-        for _ in range(n_batches):
-            start = time.perf_counter()
-            model.train_on_batch(x, y)
-            times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def time_predict(model, batch_size: int, n_batches: int = 2, seed: int = 0) -> float:
-    """Seconds per forward pass of a batch: one warm-up, then the fastest of ``n_batches``."""
-    x, _ = _random_batch(model, batch_size, n_batches, seed)
-    times = []
-    with _quiet_tf():
-        model.predict_on_batch(x)
-        for _ in range(n_batches):
-            start = time.perf_counter()
-            model.predict_on_batch(x)
-            times.append(time.perf_counter() - start)
-    return min(times)
-
-
-class BatchTimer:
-    """Keras callback factory: records the wall time of every training and evaluation batch.
-
-    ``timer = BatchTimer(batch_size)``; ``model.fit(..., callbacks=[timer.callback])``;
-    then ``timer.per_image("train")``. The first batch of each kind in each ``fit`` call is
-    left out (it includes building the graph), and the fastest batch is taken: other
-    programs on a shared machine make single batches slow, never fast.
+    ``builder(name, input_shape)`` replaces the real constructor (tests use a tiny one).
     """
+    import keras
 
-    def __init__(self, batch_size: int):
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        import keras
+    unknown = [n for n in names if n not in PUBLISHED_TOP1]
+    if unknown:
+        raise KeyError(f"no published top-1 for {unknown}; known: {sorted(PUBLISHED_TOP1)}")
+    years = {"VGG16": 2014, "ResNet50": 2015, "InceptionV3": 2015, "DenseNet201": 2017, "MobileNetV2": 2018}
 
-        self.batch_size = batch_size
-        self.times: dict[str, list[float]] = {"train": [], "test": []}
-        timer = self
+    def real(name, input_shape):
+        return getattr(keras.applications, name)(weights=None, include_top=True, input_shape=input_shape)
 
-        class _Callback(keras.callbacks.Callback):
-            def on_train_begin(self, logs=None):
-                timer._first = {"train": True, "test": True}
-
-            def on_train_batch_begin(self, batch, logs=None):
-                timer._start = time.perf_counter()
-
-            def on_train_batch_end(self, batch, logs=None):
-                timer._record("train")
-
-            def on_test_batch_begin(self, batch, logs=None):
-                timer._start = time.perf_counter()
-
-            def on_test_batch_end(self, batch, logs=None):
-                timer._record("test")
-
-        self._first = {"train": True, "test": True}
-        self._start = 0.0
-        self.callback = _Callback()
-
-    def _record(self, kind: str) -> None:
-        elapsed = time.perf_counter() - self._start
-        if self._first[kind]:
-            self._first[kind] = False
-            return
-        self.times[kind].append(elapsed)
-
-    def per_image(self, kind: str = "train") -> float:
-        """Seconds per image of the fastest recorded batch of ``kind`` (``train`` or ``test``)."""
-        if kind not in self.times:
-            raise ValueError(f"kind must be 'train' or 'test', got {kind!r}")
-        if not self.times[kind]:
-            raise ValueError(f"no {kind} batch was timed besides the first of each fit: "
-                             "use at least two batches per epoch (more examples or a smaller batch)")
-        return min(self.times[kind]) / self.batch_size
+    build = builder or real
+    rows = []
+    for name in names:
+        keras.backend.clear_session()
+        shape = DEFAULT_INPUT.get(name, (224, 224, 3))
+        model = build(name, shape)
+        rows.append(
+            {
+                "model": name,
+                "year": years[name],
+                "input": f"{shape[0]}x{shape[1]}",
+                "depth": count_weight_layers(model),
+                "params": model.count_params(),
+                "top1": PUBLISHED_TOP1[name],
+            }
+        )
+        del model
+        keras.backend.clear_session()
+    return rows
 
 
-# Basis of the GPU estimate: NVIDIA's published training throughput of ResNet-50 with mixed
-# precision on a T4 (the free Colab GPU) is of the order of 250-300 images/s; one ResNet-50
-# training image costs about 3 x 8.2 GFLOP, i.e. ~7 TFLOP/s sustained.
-GPU_TFLOPS = 7.0
-GPU_BASIS = ("assumed: an NVIDIA T4-class GPU (e.g. free Colab) with mixed precision sustaining "
-             "~7 TFLOP/s, its published ResNet-50 training rate (~280 images/s at ~3 x 8.2 GFLOP "
-             "each); a lower bound: the input pipeline is not counted, and small images or many "
-             "thin layers (DenseNet) keep a GPU well below that rate")
-
-
-def estimate_seconds(seconds_per_example: float, n_examples: int, epochs: int = 1) -> float:
-    """Time of ``epochs`` passes over ``n_examples`` at a measured per-example cost."""
-    if seconds_per_example < 0 or n_examples < 0 or epochs < 0:
-        raise ValueError("times, counts and epochs must be non-negative")
-    return seconds_per_example * n_examples * epochs
-
-
-def gpu_seconds(flops_per_example: float, n_examples: int, epochs: int = 1,
-                tflops: float = GPU_TFLOPS) -> float:
-    """Estimated GPU time from a FLOP count and an assumed sustained rate (see ``GPU_BASIS``)."""
-    if tflops <= 0:
-        raise ValueError(f"tflops must be positive, got {tflops}")
-    return flops_per_example * n_examples * epochs / (tflops * 1e12)
-
-
-def transfer_run_estimate(per_image: dict[str, float], flops_per_image: float, n_train: int,
-                          n_val: int, n_test: int, epochs_frozen: int, epochs_fine: int,
-                          tflops: float = GPU_TFLOPS) -> dict[str, float]:
-    """Seconds of a full two-phase run: evaluation before training, the frozen phase, the
-    fine-tuning phase (each epoch: a training pass and a validation pass) and the test set.
-
-    ``per_image``: CPU seconds per image of a training step with the base frozen
-    (``frozen``), while fine-tuning (``fine_tune``) and of an evaluation step (``eval``),
-    e.g. from :class:`BatchTimer`. The GPU figure counts
-    forward FLOPs: 1x per training image with a frozen base (no gradient flows into it),
-    3x when fine-tuning (an upper bound: only the top block needs the backward pass), 1x
-    per evaluated image, at an assumed ``tflops`` (see ``GPU_BASIS``).
-    """
-    missing = {"frozen", "fine_tune", "eval"} - set(per_image)
-    if missing:
-        raise KeyError(f"per_image lacks {sorted(missing)}; give seconds per image for "
-                       "'frozen', 'fine_tune' and 'eval' (see BatchTimer)")
-    evals = n_val * (1 + epochs_frozen + epochs_fine) + n_test
-    cpu = (epochs_frozen * n_train * per_image["frozen"] + epochs_fine * n_train * per_image["fine_tune"]
-           + evals * per_image["eval"])
-    gpu_images = epochs_frozen * n_train + 3 * epochs_fine * n_train + evals
-    return {"cpu": cpu, "gpu": gpu_seconds(flops_per_image, gpu_images, tflops=tflops)}
-
-
-def format_duration(seconds: float) -> str:
-    """``75 -> '1.2 min'``, ``5400 -> '1.5 h'``, ``12 -> '12 s'``."""
-    if seconds < 0:
-        raise ValueError(f"a duration cannot be negative: {seconds}")
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+def format_table(rows: Sequence[dict]) -> str:
+    """Rows of :func:`applications_table` as fixed-width text."""
+    if not rows:
+        raise ValueError("no rows to format: call applications_table() first")
+    lines = [
+        f"{'model':12s} {'year':>4s} {'input':>7s} {'depth':>5s} {'parameters':>12s} "
+        f"{'top-1 (published)':>18s}"
+    ]
+    for r in rows:
+        lines.append(
+            f"{r['model']:12s} {r['year']:>4d} {r['input']:>7s} {r['depth']:>5d} "
+            f"{r['params']:>12,} {r['top1']:>18.1%}"
+        )
+    return "\n".join(lines)
