@@ -16,7 +16,7 @@ KERNEL := $(VENV)/share/jupyter/kernels/cnn-course/kernel.json
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: setup test unit notebooks data lock lab clean
+.PHONY: setup test unit lint format lessons notebooks data lock lab clean
 
 ## setup: create .venv, install the pinned packages, the `utils` package and the Jupyter kernel "CNN course (.venv)" (GPU=1 adds the CUDA build, also after a CPU setup)
 setup: $(VENV)/.installed $(KERNEL) $(if $(GPU),$(VENV)/.installed-gpu)
@@ -36,11 +36,28 @@ $(VENV)/.installed-gpu: $(VENV)/.installed
 $(KERNEL): $(VENV)/.installed utils/kernel.py
 	$(BIN)/python -m utils.kernel install
 
-## test: data check (stops at once, naming what is missing), unit tests, then every notebook executed at smoke scale and checked by nbval
+## test: data check (stops at once, naming what is missing), lint, unit tests, then every notebook executed at smoke scale and checked by nbval
 test: setup
 	$(BIN)/python -m utils.data check
+	$(MAKE) --no-print-directory lint
 	$(SMOKE_ENV) $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 -q -rfE
+
+## lint: one style (ruff check + ruff format --check on utils, tests, benchmarks, notebooks) and utils/lessons.py current
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m utils.nbsave --check
+
+## format: rewrite the code in the course's style (ruff format, safe ruff fixes) and regenerate utils/lessons.py
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/python -m utils.nbsave
+
+## lessons: regenerate utils/lessons.py from the notebooks' `# @save` cells
+lessons: setup
+	$(BIN)/python -m utils.nbsave
 
 ## unit: the unit tests only
 unit: setup

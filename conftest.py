@@ -1,4 +1,5 @@
 """pytest configuration shared by the unit tests (tests/) and the notebook checks (notebooks/)."""
+
 import sys
 from pathlib import Path
 

@@ -8,6 +8,7 @@ float32 tensors already in memory, twice each in ABBA order in the same run, and
 the means and their ratio.
 The course's target: the pipeline reaches at least 0.9 of the in-memory figure.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,9 @@ from utils.models import alexnet_cifar
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--images", type=int, default=10_000, help="training images per epoch")
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs (after one warm-up epoch)")
     parser.add_argument("--batch-size", type=int, default=128)
@@ -28,21 +31,25 @@ def main() -> None:
     setup_devices()
     (x_mnist, y_mnist), _ = load_mnist()
     (x_cifar, y_cifar), _ = load_cifar10()
-    cases = [("LeNet-5 / MNIST", lambda: lenet5((28, 28, 1)), x_mnist, y_mnist),
-             ("AlexNet-style / CIFAR-10", lambda: alexnet_cifar((32, 32, 3)), x_cifar, y_cifar)]
+    cases = [
+        ("LeNet-5 / MNIST", lambda: lenet5((28, 28, 1)), x_mnist, y_mnist),
+        ("AlexNet-style / CIFAR-10", lambda: alexnet_cifar((32, 32, 3)), x_cifar, y_cifar),
+    ]
     print(f"{args.images:,} images per epoch, {args.epochs} timed epochs, batch size {args.batch_size}")
     print(f"{'model':26s} {'pipeline img/s':>15s} {'in-memory img/s':>16s} {'ratio':>6s}")
     for name, build, x, y in cases:
-        x, y = x[:args.images], y[:args.images]
+        x, y = x[: args.images], y[: args.images]
         # ABBA order (pipeline, memory, memory, pipeline): the first fits of a process run
         # slower, and alternating cancels such drift; each figure is the mean of two runs
         runs = {"pipeline": [], "memory": []}
         for source in ("pipeline", "memory", "memory", "pipeline"):
             runs[source].append(training_throughput(build, x, y, args.batch_size, args.epochs, source=source))
         piped, memory = (sum(runs[k]) / 2 for k in ("pipeline", "memory"))
-        print(f"{name:26s} {piped:15,.0f} {memory:16,.0f} {piped / memory:6.2f}   "
-              f"(runs: pipeline {runs['pipeline'][0]:,.0f}, {runs['pipeline'][1]:,.0f}; "
-              f"memory {runs['memory'][0]:,.0f}, {runs['memory'][1]:,.0f})")
+        print(
+            f"{name:26s} {piped:15,.0f} {memory:16,.0f} {piped / memory:6.2f}   "
+            f"(runs: pipeline {runs['pipeline'][0]:,.0f}, {runs['pipeline'][1]:,.0f}; "
+            f"memory {runs['memory'][0]:,.0f}, {runs['memory'][1]:,.0f})"
+        )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ The real offline data (``../shared/data``, or wherever ``COURSE_DATA_DIR`` point
 pytest started) is available through the ``shared_data`` fixture; tests that need it are
 skipped where it does not exist (CI always has it).
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Only stdout and results are compared. Text on stderr (TensorFlow's C++ log lines
 messages, library warnings) differs between machines and can even arrive a moment late,
 in the next cell's output, so it is dropped from both sides before comparing.
 """
+
 from __future__ import annotations
 
 

@@ -9,8 +9,12 @@ K = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]])
 
 
 def _tf_conv(x, k, stride=1, padding="VALID"):
-    out = tf.nn.conv2d(x[None, :, :, None].astype("float32"), k[:, :, None, None].astype("float32"),
-                       strides=stride, padding=padding)
+    out = tf.nn.conv2d(
+        x[None, :, :, None].astype("float32"),
+        k[:, :, None, None].astype("float32"),
+        strides=stride,
+        padding=padding,
+    )
     return out.numpy()[0, :, :, 0]
 
 

@@ -5,6 +5,7 @@ points the downloads at it, so the registry's real URLs, digests and loaders are
 The 505 per-ticker stock files are rebuilt from ``all_stocks_5yr.csv`` (each ticker's
 rows in file order, the header in front): they must match the published digests.
 """
+
 from __future__ import annotations
 
 import functools
@@ -132,8 +133,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture
 def server(mirror_dir, monkeypatch, fake_root):
     root, served = mirror_dir
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                            functools.partial(Handler, directory=str(root)))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
     httpd.requests, httpd.cut_once, httpd.corrupt, httpd.served = [], set(), set(), served
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -180,8 +180,13 @@ def test_corrupted_download_is_refused_and_leaves_nothing(server, fake_root):
 def test_broken_off_download_is_restarted(server, fake_root):
     server.cut_once.update({"^GSPC.csv", "AAPL_data.csv"})
     fetch("sp500_index", progress=False)
-    assert server.requests.count("/raw.githubusercontent.com/fja05680/stock_market_calendar/"
-                                 "7041e86bf1f3a18c7b0a24a2fbb27031dc1388c5/^GSPC.csv") == 2
+    assert (
+        server.requests.count(
+            "/raw.githubusercontent.com/fja05680/stock_market_calendar/"
+            "7041e86bf1f3a18c7b0a24a2fbb27031dc1388c5/^GSPC.csv"
+        )
+        == 2
+    )
     fetch("sp500_stocks", progress=False)
     assert len([r for r in server.requests if r.endswith("/AAPL_data.csv")]) == 2
     assert _leftovers(fake_root / "data") == []
@@ -220,8 +225,14 @@ def test_fetch_all_prints_one_line_per_data_set(server, fake_root, capsys, monke
     for name in [*DATASETS, *TFDS_ONLY]:
         assert len([line for line in out if line.split()[0] == name]) == 1, name
     by_name = {line.split()[0]: line for line in out}
-    for name in ("mnist", "fashion_mnist", "cifar10", "sp500_stocks", "sp500_index",
-                 "rock_paper_scissors_28px"):
+    for name in (
+        "mnist",
+        "fashion_mnist",
+        "cifar10",
+        "sp500_stocks",
+        "sp500_index",
+        "rock_paper_scissors_28px",
+    ):
         assert by_name[name].endswith("verified (already in $COURSE_DATA_DIR)"), by_name[name]
         assert str(SHARED) in by_name[name] and " MB " in by_name[name]
     # not on the local server: HTTP 404, reported on one line with the command to try again
@@ -246,22 +257,29 @@ def _preflight(env_extra: dict, tmp_path: Path, timeout: float = 60):
     env = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_")}
     env.update(KERAS_HOME=str(tmp_path / "keras_home"), HOME=str(tmp_path / "home"), **env_extra)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "utils.data", "check"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "utils.data", "check"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     return proc, time.perf_counter() - t0
 
 
 def test_preflight_offline_with_no_data_stops_at_once_with_one_message(tmp_path, fake_root):
     empty = tmp_path / "empty"
     empty.mkdir()
-    proc, seconds = _preflight({"COURSE_DATA_DIR": str(empty), "COURSE_OFFLINE": "1",
-                                "COURSE_ROOT": str(fake_root)}, tmp_path)
+    proc, seconds = _preflight(
+        {"COURSE_DATA_DIR": str(empty), "COURSE_OFFLINE": "1", "COURSE_ROOT": str(fake_root)}, tmp_path
+    )
     assert proc.returncode == 1 and proc.stdout == ""
     assert seconds < 20  # about 1 s on an idle machine: Python start-up, no hashing, no network
     msg = proc.stderr
     assert msg.count("Data check failed") == 1 and "Traceback" not in msg
-    for name in ("mnist", "fashion_mnist", "cifar10", "rock_paper_scissors", "sp500_stocks",
-                 "sp500_index"):
+    for name in ("mnist", "fashion_mnist", "cifar10", "rock_paper_scissors", "sp500_stocks", "sp500_index"):
         assert f"python -m utils.data fetch {name}\n" in msg
     for absent in ("svhn", "cats_vs_dogs", "eurosat"):  # offline stand-ins exist: not required
         assert absent not in msg
@@ -273,8 +291,9 @@ def test_preflight_offline_with_no_data_stops_at_once_with_one_message(tmp_path,
 def test_preflight_passes_on_the_offline_copies(tmp_path, fake_root):
     if SHARED is None:
         pytest.skip("offline data copies not found (../shared/data or $COURSE_DATA_DIR)")
-    proc, _ = _preflight({"COURSE_DATA_DIR": str(SHARED), "COURSE_OFFLINE": "1",
-                                "COURSE_ROOT": str(fake_root)}, tmp_path)
+    proc, _ = _preflight(
+        {"COURSE_DATA_DIR": str(SHARED), "COURSE_OFFLINE": "1", "COURSE_ROOT": str(fake_root)}, tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     assert "all 6 data sets the notebooks need are present and verified" in proc.stdout
     assert proc.stderr == ""

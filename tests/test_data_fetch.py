@@ -1,4 +1,5 @@
 """Lookup order, checksum refusal, atomic downloads and the error a student sees."""
+
 import gzip
 import importlib
 import io
@@ -24,9 +25,14 @@ def _toy(tmp_path, monkeypatch, url=True, keras_cache=None):
     src.parent.mkdir(exist_ok=True)
     src.write_bytes(b"toy data " * 100)
     digest = sha256_file(src)
-    ds = DataSet("toy", "A toy data set", "toy",
-                 (Variant("bin", (File("toy.bin", (digest,), src.as_uri() if url else None),)),),
-                 keras_cache=keras_cache, manual=None if url else "Ask the teacher.")
+    ds = DataSet(
+        "toy",
+        "A toy data set",
+        "toy",
+        (Variant("bin", (File("toy.bin", (digest,), src.as_uri() if url else None),)),),
+        keras_cache=keras_cache,
+        manual=None if url else "Ask the teacher.",
+    )
     monkeypatch.setitem(DATASETS, "toy", ds)
     return src, digest
 
@@ -146,8 +152,12 @@ def test_fetch_downloads_into_repo_data_and_unpacks_archives(tmp_path, monkeypat
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("pics/a/1.png", b"one")
         zf.writestr("pics/b/2.png", b"two")
-    ds = DataSet("pics", "Pictures", "pics",
-                 (Variant("zip", (File("pics.zip", (sha256_file(archive),), archive.as_uri(), unpack=True),)),))
+    ds = DataSet(
+        "pics",
+        "Pictures",
+        "pics",
+        (Variant("zip", (File("pics.zip", (sha256_file(archive),), archive.as_uri(), unpack=True),)),),
+    )
     monkeypatch.setitem(DATASETS, "pics", ds)
     found = locate("pics")  # not on disk: downloaded
     assert found.source == "download" and found.path == fake_root / "data" / "pics"
@@ -157,7 +167,11 @@ def test_fetch_downloads_into_repo_data_and_unpacks_archives(tmp_path, monkeypat
 
 def test_tree_items_are_hashed_as_a_whole(tmp_path, monkeypatch):
     root = tmp_path / "tree"
-    for rel, data in {"rps/rock/a.png": b"1", "rps/paper/b.png": b"2", "rps-test-set/rock/c.png": b"3"}.items():
+    for rel, data in {
+        "rps/rock/a.png": b"1",
+        "rps/paper/b.png": b"2",
+        "rps-test-set/rock/c.png": b"3",
+    }.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)
     order = ["rps-test-set/rock/c.png", "rps/paper/b.png", "rps/rock/a.png"]
@@ -221,8 +235,12 @@ def test_tar_archives_are_unpacked_once(tmp_path, monkeypatch, fake_root):
     (inner / "1.png").write_bytes(b"img")
     with tarfile.open(archive, "w:gz") as tf:
         tf.add(inner, arcname="train")
-    ds = DataSet("tarset", "Tar set", "tarset",
-                 (Variant("tar", (File("set.tar.gz", (sha256_file(archive),), archive.as_uri(), unpack=True),)),))
+    ds = DataSet(
+        "tarset",
+        "Tar set",
+        "tarset",
+        (Variant("tar", (File("set.tar.gz", (sha256_file(archive),), archive.as_uri(), unpack=True),)),),
+    )
     monkeypatch.setitem(DATASETS, "tarset", ds)
     found = fetch("tarset")
     assert (found.path / "train" / "1.png").read_bytes() == b"img"
@@ -257,10 +275,27 @@ def test_cli_fetch_all_one_line_each(tmp_path, monkeypatch, fake_root, capsys):
     _toy(tmp_path, monkeypatch)
     for name in [n for n in DATASETS if n != "toy"]:
         monkeypatch.delitem(DATASETS, name)
-    monkeypatch.setitem(DATASETS, "hand", DataSet(
-        "hand", "By hand", "hand", (Variant("x", (File("h.bin", ("0" * 64,)),)),), manual="Ask the teacher."))
-    monkeypatch.setitem(DATASETS, "gone", DataSet(
-        "gone", "Gone", "gone", (Variant("x", (File("g.bin", ("0" * 64,), (tmp_path / "nope").as_uri()),)),)))
+    monkeypatch.setitem(
+        DATASETS,
+        "hand",
+        DataSet(
+            "hand",
+            "By hand",
+            "hand",
+            (Variant("x", (File("h.bin", ("0" * 64,)),)),),
+            manual="Ask the teacher.",
+        ),
+    )
+    monkeypatch.setitem(
+        DATASETS,
+        "gone",
+        DataSet(
+            "gone",
+            "Gone",
+            "gone",
+            (Variant("x", (File("g.bin", ("0" * 64,), (tmp_path / "nope").as_uri()),)),),
+        ),
+    )
     assert cli(["fetch", "--all"]) == 1  # one failed download
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 3 + len(TFDS_ONLY)
@@ -317,9 +352,12 @@ def test_broken_connection_is_tried_again_from_the_start(tmp_path, monkeypatch, 
 def test_stock_data_sets_download_from_pinned_commits():
     stocks = get_dataset("sp500_stocks").variants[0].items[0]
     assert stocks.parts and stocks.url.startswith(
-        "https://raw.githubusercontent.com/CNuge/kaggle-code/f1109438d6cfb3ffdaa7d4480437cfbaaedd3236/")
+        "https://raw.githubusercontent.com/CNuge/kaggle-code/f1109438d6cfb3ffdaa7d4480437cfbaaedd3236/"
+    )
     index = get_dataset("sp500_index").variants[0].items[0]
-    assert index.url == ("https://raw.githubusercontent.com/fja05680/stock_market_calendar/"
-                         "7041e86bf1f3a18c7b0a24a2fbb27031dc1388c5/%5EGSPC.csv")
+    assert index.url == (
+        "https://raw.githubusercontent.com/fja05680/stock_market_calendar/"
+        "7041e86bf1f3a18c7b0a24a2fbb27031dc1388c5/%5EGSPC.csv"
+    )
     for name in DATASETS:
         assert get_dataset(name).size.startswith("about ")

@@ -1,4 +1,5 @@
 """Loaders: parsing on generated files, and shapes / dtypes / content of the real offline copies."""
+
 import gzip
 import io
 import pickle
@@ -9,9 +10,19 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from utils.data import (CIFAR10_CLASSES, RPS_CLASSES, load_cifar10, load_fashion_mnist, load_mnist,
-                        load_rock_paper_scissors, load_sp500_index, load_stock_prices, read_idx,
-                        read_image_folder, rps_directories)
+from utils.data import (
+    CIFAR10_CLASSES,
+    RPS_CLASSES,
+    load_cifar10,
+    load_fashion_mnist,
+    load_mnist,
+    load_rock_paper_scissors,
+    load_sp500_index,
+    load_stock_prices,
+    read_idx,
+    read_image_folder,
+    rps_directories,
+)
 from utils.data.fetch import DataNotFoundError
 from utils.data.images import _cifar_from_jpeg_archive, _cifar_from_python_archive
 
@@ -39,8 +50,9 @@ def test_cifar_python_archive_parser(tmp_path):
     archive = tmp_path / "cifar-10-python.tar.gz"
     with tarfile.open(archive, "w:gz") as tf:
         for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
-            payload = pickle.dumps({b"data": rng.integers(0, 255, (2, 3072), dtype=np.uint8),
-                                    b"labels": [1, 9]})
+            payload = pickle.dumps(
+                {b"data": rng.integers(0, 255, (2, 3072), dtype=np.uint8), b"labels": [1, 9]}
+            )
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(payload)
             tf.addfile(info, io.BytesIO(payload))
@@ -52,8 +64,12 @@ def test_cifar_python_archive_parser(tmp_path):
 def test_cifar_jpeg_archive_parser_orders_by_class_then_file(tmp_path):
     archive = tmp_path / "c.tar.gz"
     with tarfile.open(archive, "w:gz") as tf:
-        for split, cls, fname, value in [("train", "truck", "0000.jpg", 200), ("train", "airplane", "0001.jpg", 10),
-                                         ("train", "airplane", "0000.jpg", 50), ("test", "cat", "0000.jpg", 90)]:
+        for split, cls, fname, value in [
+            ("train", "truck", "0000.jpg", 200),
+            ("train", "airplane", "0001.jpg", 10),
+            ("train", "airplane", "0000.jpg", 50),
+            ("test", "cat", "0000.jpg", 90),
+        ]:
             buf = io.BytesIO()
             Image.new("RGB", (32, 32), (value, value, value)).save(buf, format="JPEG", quality=95)
             info = tarfile.TarInfo(f"{split}/{cls}/{fname}")
@@ -78,6 +94,7 @@ def test_read_image_folder_resizes_and_reports_missing(tmp_path):
 
 
 # ---- the real offline copies ------------------------------------------------------------
+
 
 def test_mnist_and_fashion_mnist(shared_data):
     for loader in (load_mnist, load_fashion_mnist):

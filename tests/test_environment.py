@@ -1,4 +1,5 @@
 """The environment files agree with each other, and the repository follows the course layout."""
+
 import re
 from pathlib import Path
 
@@ -25,14 +26,19 @@ def test_requirements_in_and_environment_yml_pin_the_same_versions():
     assert "conda-forge" in env["channels"]
     # every entry of environment.yml carries a comment saying which notebook needs it
     raw = (REPO / "environment.yml").read_text().split("dependencies:", 1)[1].splitlines()
-    entries = [line for line in raw if line.strip().startswith("- ") and not line.strip().startswith("- pip:")]
+    entries = [
+        line for line in raw if line.strip().startswith("- ") and not line.strip().startswith("- pip:")
+    ]
     assert entries and all("#" in line for line in entries), [e for e in entries if "#" not in e]
 
 
 def test_lock_file_pins_everything_and_agrees_with_the_top_level():
     top = _pins((REPO / "requirements.in").read_text().splitlines())
-    lines = [line for line in (REPO / "requirements.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line
+        for line in (REPO / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     lock = _pins(lines)
     assert len(lock) == len(lines), "every line of requirements.txt must be an exact pin"
     for name, version in top.items():
@@ -46,8 +52,19 @@ def test_utils_declares_lower_bounds_only():
 
 
 def test_layout():
-    for path in ["notebooks", "notebooks/exercises", "utils", "data", "images", "tests",
-                 "environment.yml", "README.md", "pyproject.toml", "Makefile", ".ci/run"]:
+    for path in [
+        "notebooks",
+        "notebooks/exercises",
+        "utils",
+        "data",
+        "images",
+        "tests",
+        "environment.yml",
+        "README.md",
+        "pyproject.toml",
+        "Makefile",
+        ".ci/run",
+    ]:
         assert (REPO / path).exists(), path
     ci = (REPO / ".ci/run").read_text()
     assert "make setup" in ci and "make test" in ci
@@ -66,12 +83,21 @@ def test_python_version_agrees_in_pyproject_environment_yml_and_readme():
     readme = (REPO / "README.md").read_text().split("## Two commands", 1)[1].split("\n## ", 1)[0]
     claimed = re.search(r"needs: Python ([\d.]+) and `make`", readme)
     assert pyproject and claimed, "pyproject requires-python and the README's Python version"
-    assert _version(pyproject.group(1)) == _version(conda_python.split("=", 1)[1]) == _version(claimed.group(1))
+    assert (
+        _version(pyproject.group(1)) == _version(conda_python.split("=", 1)[1]) == _version(claimed.group(1))
+    )
 
 
 # import name -> distribution, where they differ
-IMPORT_TO_DIST = {"PIL": "pillow", "sklearn": "scikit-learn", "talib": "ta-lib", "alphalens": "alphalens-reloaded",
-                  "absl": "absl-py", "yaml": "pyyaml", "tensorflow_datasets": "tensorflow-datasets"}
+IMPORT_TO_DIST = {
+    "PIL": "pillow",
+    "sklearn": "scikit-learn",
+    "talib": "ta-lib",
+    "alphalens": "alphalens-reloaded",
+    "absl": "absl-py",
+    "yaml": "pyyaml",
+    "tensorflow_datasets": "tensorflow-datasets",
+}
 
 
 def _imports(folder):
@@ -98,8 +124,11 @@ def test_every_package_utils_imports_is_declared_in_pyproject():
     text = (REPO / "pyproject.toml").read_text()
     deps = re.search(r"^dependencies = \[(.*?)^\]", text, re.S | re.M).group(1)
     declared = {re.split(r"[<>=\[ ]", d, 1)[0].lower() for d in re.findall(r'"([^"]+)"', deps)}
-    missing = {top: where for top, where in _imports(REPO / "utils").items()
-               if IMPORT_TO_DIST.get(top, top).lower().replace("_", "-") not in declared}
+    missing = {
+        top: where
+        for top, where in _imports(REPO / "utils").items()
+        if IMPORT_TO_DIST.get(top, top).lower().replace("_", "-") not in declared
+    }
     assert not missing, f"imported by utils but not in pyproject.toml dependencies: {missing}"
 
 

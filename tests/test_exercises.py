@@ -1,4 +1,5 @@
 """The automatic check of the classroom exercises: it must not be fooled and must explain itself."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -6,8 +7,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from utils.exercises import (EXERCISES, CheckResult, ModelShapeError, check_model, diagnose,  # noqa: E402
-                             get_exercise, load_train_data, plot_class_balance, validate_model)
+from utils.exercises import (
+    EXERCISES,
+    CheckResult,
+    ModelShapeError,
+    check_model,
+    diagnose,  # noqa: E402
+    get_exercise,
+    load_train_data,
+    plot_class_balance,
+    validate_model,
+)
 
 
 def teardown_function():
@@ -18,24 +28,40 @@ def _dense_model(input_shape=(28, 28, 1), n_classes=10):
     import keras
 
     keras.utils.set_random_seed(0)
-    return keras.Sequential([keras.Input(shape=input_shape), keras.layers.Rescaling(1 / 255),
-                             keras.layers.Flatten(), keras.layers.Dense(n_classes, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Flatten(),
+            keras.layers.Dense(n_classes, activation="softmax"),
+        ]
+    )
 
 
 def _small_cnn(input_shape, n_classes):
     import keras
 
     keras.utils.set_random_seed(0)
-    return keras.Sequential([
-        keras.Input(shape=input_shape), keras.layers.Rescaling(1 / 255),
-        keras.layers.Conv2D(16, 3, activation="relu"), keras.layers.MaxPooling2D(),
-        keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.MaxPooling2D(),
-        keras.layers.Flatten(), keras.layers.Dense(n_classes, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(n_classes, activation="softmax"),
+        ]
+    )
 
 
 def test_exercises_and_targets():
     assert {n: e.target for n, e in EXERCISES.items()} == {
-        "mnist": 0.99, "fashion_mnist": 0.91, "rock_paper_scissors": 0.95}
+        "mnist": 0.99,
+        "fashion_mnist": 0.91,
+        "rock_paper_scissors": 0.95,
+    }
     assert get_exercise("fashion_mnist").class_names[6] == "Shirt"
     assert get_exercise("rock_paper_scissors").n_classes == 3
     assert "99.0%" in str(get_exercise("mnist"))
@@ -47,13 +73,16 @@ def test_validate_model_accepts_fitting_shapes():
     validate_model(_dense_model(), (28, 28, 1), 10)
     import keras
 
-    flexible = keras.Sequential([keras.Input(shape=(None, None, 3)), keras.layers.GlobalAveragePooling2D(),
-                                 keras.layers.Dense(3)])
+    flexible = keras.Sequential(
+        [keras.Input(shape=(None, None, 3)), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)]
+    )
     validate_model(flexible, (28, 28, 3), 3)  # None dimensions fit any size
 
 
 def test_validate_model_rejects_wrong_shapes_with_clear_messages():
-    with pytest.raises(ModelShapeError, match=r"expects images of shape \(28, 28\).*keras.Input\(shape=\(28, 28, 1\)\)"):
+    with pytest.raises(
+        ModelShapeError, match=r"expects images of shape \(28, 28\).*keras.Input\(shape=\(28, 28, 1\)\)"
+    ):
         validate_model(_dense_model(input_shape=(28, 28)), (28, 28, 1), 10)
     with pytest.raises(ModelShapeError, match=r"shape \(32, 32, 3\).*\(28, 28, 1\)"):
         validate_model(_dense_model(input_shape=(32, 32, 3)), (28, 28, 1), 10)
@@ -88,7 +117,11 @@ def test_diagnose_reads_the_history():
 
 def test_check_result_report():
     r = CheckResult("mnist", accuracy=0.985, target=0.99, n_test=10_000, hint="more epochs")
-    assert not r.passed and r.report.startswith("NOT YET: test accuracy 98.50%") and "Hint: more epochs" in r.report
+    assert (
+        not r.passed
+        and r.report.startswith("NOT YET: test accuracy 98.50%")
+        and "Hint: more epochs" in r.report
+    )
     r = CheckResult("mnist", accuracy=0.9912, target=0.99, n_test=10_000, hint="unused")
     assert r.passed and r.report.startswith("PASS") and "Hint" not in r.report
 
@@ -132,15 +165,15 @@ def test_check_passes_a_trained_cnn_with_a_lowered_target(shared_data, capsys):
 
 def test_check_rock_paper_scissors_reads_the_test_folder(shared_data):
     model = _small_cnn((28, 28, 3), 3)
-    result = check_model(model, "rock_paper_scissors", image_size=(28, 28), verbose=False,
-                         data_dir=shared_data)
+    result = check_model(
+        model, "rock_paper_scissors", image_size=(28, 28), verbose=False, data_dir=shared_data
+    )
     assert result.n_test == 372 and sorted(np.unique(result.y_true)) == [0, 1, 2]
     assert np.bincount(result.y_true).tolist() == [124, 124, 124]
     with pytest.raises(ValueError, match="pass image_size="):
         check_model(model, "rock_paper_scissors", data_dir=shared_data)
     with pytest.raises(ModelShapeError, match=r"\(28, 28, 3\).*\(32, 32, 3\)"):
-        check_model(model, "rock_paper_scissors", image_size=32,
-                    data_dir=shared_data)
+        check_model(model, "rock_paper_scissors", image_size=32, data_dir=shared_data)
 
 
 def test_plot_class_balance_counts_and_errors():

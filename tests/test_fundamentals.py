@@ -13,7 +13,8 @@ def test_activation_matches_keras(name):
 
     x = np.linspace(-4, 4, 81)
     kf = {"leaky_relu": lambda t: keras.activations.leaky_relu(t, negative_slope=0.1)}.get(
-        name, getattr(keras.activations, name))
+        name, getattr(keras.activations, name)
+    )
     expected = np.asarray(kf(x.astype("float32")))
     np.testing.assert_allclose(F.activation(name, x), expected, atol=1e-6)
 
@@ -23,8 +24,12 @@ def test_derivative_matches_finite_differences(name):
     x = np.array([-2.3, -0.7, 0.4, 1.9])  # away from the kink of relu at 0
     h = 1e-6
     if name == "softmax":  # diagonal of the Jacobian: perturb one logit at a time
-        num = np.array([(F.softmax(x + h * e)[i] - F.softmax(x - h * e)[i]) / (2 * h)
-                        for i, e in enumerate(np.eye(len(x)))])
+        num = np.array(
+            [
+                (F.softmax(x + h * e)[i] - F.softmax(x - h * e)[i]) / (2 * h)
+                for i, e in enumerate(np.eye(len(x)))
+            ]
+        )
     else:
         num = (F.activation(name, x + h) - F.activation(name, x - h)) / (2 * h)
     np.testing.assert_allclose(F.activation_derivative(name, x), num, atol=1e-6)
@@ -71,11 +76,14 @@ def test_losses_match_keras_to_1e6():
     assert F.mae(y, yh) == pytest.approx(float(keras.losses.MeanAbsoluteError()(y, yh)), abs=1e-6)
     yb = (RNG.random((8, 1)) > 0.5).astype(float)
     pb = RNG.uniform(0.01, 0.99, (8, 1))
-    assert F.binary_crossentropy(yb, pb) == pytest.approx(float(keras.losses.BinaryCrossentropy()(yb, pb)), abs=1e-6)
+    assert F.binary_crossentropy(yb, pb) == pytest.approx(
+        float(keras.losses.BinaryCrossentropy()(yb, pb)), abs=1e-6
+    )
     yc = np.eye(4)[RNG.integers(0, 4, 8)]
     pc = F.softmax(RNG.normal(size=(8, 4)))
     assert F.categorical_crossentropy(yc, pc) == pytest.approx(
-        float(keras.losses.CategoricalCrossentropy()(yc, pc)), abs=1e-6)
+        float(keras.losses.CategoricalCrossentropy()(yc, pc)), abs=1e-6
+    )
 
 
 def test_crossentropy_clips_certain_wrong_predictions():
@@ -100,7 +108,9 @@ def test_dense_forward_matches_keras_dense():
     layer = keras.layers.Dense(2, activation="relu")
     layer.build((None, 3))
     layer.set_weights([W, b])
-    np.testing.assert_allclose(F.dense_forward(x, W, b, "relu"), layer(x.astype("float32")).numpy(), atol=1e-5)
+    np.testing.assert_allclose(
+        F.dense_forward(x, W, b, "relu"), layer(x.astype("float32")).numpy(), atol=1e-5
+    )
     with pytest.raises(ValueError, match="shapes do not fit"):
         F.dense_forward(x, W.T, b)
 
@@ -207,7 +217,9 @@ def test_run_optimizer_refuses_bad_arguments():
 def test_plot_optimizer_paths():
     import matplotlib.pyplot as plt
 
-    fig = F.plot_optimizer_paths(SURFACE, {"GD": F.run_optimizer("GD", SURFACE.grad, (0, 0), 0.02, 5)}, title="t")
+    fig = F.plot_optimizer_paths(
+        SURFACE, {"GD": F.run_optimizer("GD", SURFACE.grad, (0, 0), 0.02, 5)}, title="t"
+    )
     assert fig.axes[0].get_title() == "t"
     plt.close(fig)
     with pytest.raises(ValueError):
@@ -220,7 +232,7 @@ def test_sigmoid_gradients_vanish_and_relu_gradients_do_not():
     sig = F.layer_gradient_norms("sigmoid", 8, 16, x, y)
     relu = F.layer_gradient_norms("relu", 8, 16, x, y)
     assert sig.shape == relu.shape == (8,)
-    assert sig[0] / sig[-1] < 1e-3          # the first layer gets almost nothing
+    assert sig[0] / sig[-1] < 1e-3  # the first layer gets almost nothing
     assert relu[0] / relu[-1] > 1e-1
     with pytest.raises(ValueError, match="depth"):
         F.layer_gradient_norms("relu", 0, 4, x, y)

@@ -1,4 +1,5 @@
 """The course kernel "CNN course (.venv)" hides TensorFlow's start-up lines and nothing else."""
+
 import io
 import json
 import re
@@ -34,8 +35,10 @@ REAL = (
 def test_startup_lines_go_real_errors_and_warnings_stay():
     assert kernel.drop_startup_lines(STARTUP) == ""
     assert kernel.drop_startup_lines(STARTUP + REAL) == REAL
-    assert kernel.drop_startup_lines("partial line without newline port.cc:153] oneDNN") \
+    assert (
+        kernel.drop_startup_lines("partial line without newline port.cc:153] oneDNN")
         == "partial line without newline port.cc:153] oneDNN"
+    )
     assert kernel.drop_startup_lines("plain text\n") == "plain text\n"
 
 

@@ -10,8 +10,15 @@ from utils.paths import repo_root
 
 def _notebook(path, cells):
     nb = {
-        "cells": [{"cell_type": t, "metadata": {}, "source": s, **({"outputs": [], "execution_count": None} if t == "code" else {})}
-                  for t, s in cells],
+        "cells": [
+            {
+                "cell_type": t,
+                "metadata": {},
+                "source": s,
+                **({"outputs": [], "execution_count": None} if t == "code" else {}),
+            }
+            for t, s in cells
+        ],
         "metadata": {},
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -23,20 +30,35 @@ def _notebook(path, cells):
 def course(tmp_path):
     (tmp_path / "notebooks" / "exercises").mkdir(parents=True)
     (tmp_path / "utils").mkdir()
-    _notebook(tmp_path / "notebooks" / "02_b.ipynb", [
-        ("markdown", "# @save is only read in code cells"),
-        ("code", "# @save\nimport keras\n\n\ndef net():\n    return keras.Sequential()"),
-        ("code", "model = net()  # not saved"),
-    ])
-    _notebook(tmp_path / "notebooks" / "01_a.ipynb", [
-        ("code", ["#  @save   a comment\n", "from utils.lessons import net\n", "def helper(x):\n", "    return x + 1"]),
-    ])
+    _notebook(
+        tmp_path / "notebooks" / "02_b.ipynb",
+        [
+            ("markdown", "# @save is only read in code cells"),
+            ("code", "# @save\nimport keras\n\n\ndef net():\n    return keras.Sequential()"),
+            ("code", "model = net()  # not saved"),
+        ],
+    )
+    _notebook(
+        tmp_path / "notebooks" / "01_a.ipynb",
+        [
+            (
+                "code",
+                [
+                    "#  @save   a comment\n",
+                    "from utils.lessons import net\n",
+                    "def helper(x):\n",
+                    "    return x + 1",
+                ],
+            ),
+        ],
+    )
     return tmp_path
 
 
 def test_saved_cells_take_only_marked_code_cells(course):
     assert nbsave.saved_cells(course / "notebooks" / "02_b.ipynb") == [
-        "import keras\n\n\ndef net():\n    return keras.Sequential()"]
+        "import keras\n\n\ndef net():\n    return keras.Sequential()"
+    ]
 
 
 def test_render_keeps_course_order_and_drops_self_imports(course):
@@ -61,5 +83,6 @@ def test_check_reports_stale_and_current(course, monkeypatch, capsys):
 def test_lessons_module_is_current():
     """utils/lessons.py equals what the notebooks' `# @save` cells generate (run `make lessons`)."""
     target = repo_root() / nbsave.TARGET
-    assert target.read_text(encoding="utf-8") == nbsave.render(repo_root()), \
+    assert target.read_text(encoding="utf-8") == nbsave.render(repo_root()), (
         "utils/lessons.py is stale: run `make lessons` (python -m utils.nbsave)"
+    )

@@ -1,12 +1,13 @@
 import nbformat
-
 import nbval_policy
 
 
 def test_stderr_is_dropped_and_everything_else_kept():
-    outputs = [nbformat.v4.new_output("stream", name="stderr", text="E0000 cuInit failed\n"),
-               nbformat.v4.new_output("stream", name="stdout", text="23\n"),
-               nbformat.v4.new_output("execute_result", data={"text/plain": "64"}, execution_count=1)]
+    outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="E0000 cuInit failed\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="23\n"),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "64"}, execution_count=1),
+    ]
     kept = nbval_policy.drop_stderr(outputs)
     assert [o.get("name", o["output_type"]) for o in kept] == ["stdout", "execute_result"]
 

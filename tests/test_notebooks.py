@@ -1,4 +1,5 @@
 """Course conventions every committed notebook must follow (see COURSE_DESIGN section 4)."""
+
 import json
 import re
 from pathlib import Path
@@ -48,8 +49,9 @@ def test_committed_outputs_are_clean(path):
     assert outputs, "commit the notebook with the outputs of its last full run"
     text = "\n".join(_src({"source": o.get("text", "")}) for o in outputs)
     assert not any(o["output_type"] == "error" for o in outputs)
-    assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs), \
+    assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs), (
         "widget outputs (tqdm.auto under nbconvert): run python -m utils.nbclean on the notebook"
+    )
     # Keras' per-batch bar: "1875/1875 ━━━━━━━━━━ 3s 1ms/step" (model.summary() tables are fine)
     assert not re.search(r"\d+/\d+ [━=\[]|━ \d+m?s", text), "per-batch progress bars in the outputs"
     assert not re.search(r"(/root/|/tmp/|/work/|/home/[a-z])", text), "absolute machine paths in the outputs"

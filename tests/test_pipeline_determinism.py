@@ -24,8 +24,13 @@ print(digest.hexdigest())
 
 
 def _run() -> str:
-    out = subprocess.run([sys.executable, "-c", SCRIPT], check=True, capture_output=True, text=True,
-                         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )
     return out.stdout.strip().splitlines()[-1]
 
 

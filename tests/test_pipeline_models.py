@@ -140,7 +140,8 @@ def test_alexnet_cifar_shapes_and_parameters():
     model = alexnet_cifar()
     assert model.output_shape == (None, 10)
     assert model.get_layer("pool5").output.shape[1:] == (4, 4, 256)
-    # convs 1,728 + 110,592 + 663,552 + 884,736 + 589,824; batch norm 4 x 1,152; dense 4,195,328 + 1,049,600 + 10,250
+    # convs 1,728 + 110,592 + 663,552 + 884,736 + 589,824; batch norm 4 x 1,152;
+    # dense 4,195,328 + 1,049,600 + 10,250
     assert model.count_params() == 7_510_218
     assert alexnet_cifar(filters=(8, 8, 8, 8, 8), dense_units=16).count_params() < 10_000
     with pytest.raises(ValueError, match="5 convolutions"):

@@ -6,8 +6,14 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from utils.plots import (STYLE, plot_confusion_matrix, plot_history, plot_image_grid,  # noqa: E402
-                         save_fig, set_style)
+from utils.plots import (
+    STYLE,
+    plot_confusion_matrix,
+    plot_history,
+    plot_image_grid,  # noqa: E402
+    save_fig,
+    set_style,
+)
 
 
 def teardown_function():

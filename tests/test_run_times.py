@@ -1,4 +1,5 @@
 """notebooks/run_times.json, the README's run-time columns and `make notebooks` agree."""
+
 import re
 from pathlib import Path
 
@@ -26,8 +27,11 @@ def _readme_rows():
 
 
 def test_every_notebook_has_a_row_in_the_table():
-    notebooks = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "notebooks").rglob("*.ipynb")
-                       if ".ipynb_checkpoints" not in p.parts)
+    notebooks = sorted(
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / "notebooks").rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in p.parts
+    )
     assert sorted(TABLE) == notebooks
 
 
@@ -53,11 +57,21 @@ def test_makefile_skip_gpu_list_is_the_tables():
 
 
 def test_cost_summary(monkeypatch):
-    total, unknown = run_cost(["notebooks/02_digit_classification_with_lenet5.ipynb",
-                               str(REPO / "notebooks/03_image_classification_with_alexnet.ipynb"),
-                               "notebooks/05_transfer_learning.ipynb"], REPO)
+    total, unknown = run_cost(
+        [
+            "notebooks/02_digit_classification_with_lenet5.ipynb",
+            str(REPO / "notebooks/03_image_classification_with_alexnet.ipynb"),
+            "notebooks/05_transfer_learning.ipynb",
+        ],
+        REPO,
+    )
     assert total == pytest.approx(13.9 + 67.7) and unknown == ["05_transfer_learning"]
-    text = summary(["notebooks/03_image_classification_with_alexnet.ipynb",
-                    "notebooks/05_transfer_learning.ipynb"], scale="full", root=REPO)
+    text = summary(
+        ["notebooks/03_image_classification_with_alexnet.ipynb", "notebooks/05_transfer_learning.ipynb"],
+        scale="full",
+        root=REPO,
+    )
     assert "about 68 min" in text and "05_transfer_learning" in text
-    assert "smoke" in summary(["notebooks/03_image_classification_with_alexnet.ipynb"], scale="smoke", root=REPO)
+    assert "smoke" in summary(
+        ["notebooks/03_image_classification_with_alexnet.ipynb"], scale="smoke", root=REPO
+    )

@@ -59,7 +59,9 @@ def test_gpu_path_sets_memory_growth_and_mixed_precision(monkeypatch):
     grown = []
     fake = tf.config.PhysicalDevice(name="/physical_device:GPU:0", device_type="GPU")
     monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [fake] if kind == "GPU" else [])
-    monkeypatch.setattr(tf.config.experimental, "set_memory_growth", lambda dev, flag: grown.append((dev, flag)))
+    monkeypatch.setattr(
+        tf.config.experimental, "set_memory_growth", lambda dev, flag: grown.append((dev, flag))
+    )
     details = {"device_name": "Fake GPU", "compute_capability": (8, 0)}
     monkeypatch.setattr(tf.config.experimental, "get_device_details", lambda dev: details)
     try:

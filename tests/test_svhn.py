@@ -1,4 +1,5 @@
 """SVHN format 1: digitStruct.mat round trip, crop, labels, stand-in generator, lookup errors."""
+
 import tarfile
 
 import h5py
@@ -13,10 +14,15 @@ from utils.data.registry import DATASETS, DataSet, File, Variant, get_dataset
 from utils.io import sha256_file
 
 TABLE = pd.DataFrame(
-    [("1.png", 0, 1, 246, 77, 81, 219), ("1.png", 1, 9, 323, 81, 96, 219),  # SVHN's train 1.png: "19"
-     ("2.png", 0, 2, 77, 29, 23, 32), ("2.png", 1, 3, 98, 25, 26, 32),
-     ("10.png", 0, 0, -3, -1, 10, 20)],  # a one-digit photo (scalar fields), 0 stored as 10, negative top
-    columns=svhn.COLUMNS)
+    [
+        ("1.png", 0, 1, 246, 77, 81, 219),
+        ("1.png", 1, 9, 323, 81, 96, 219),  # SVHN's train 1.png: "19"
+        ("2.png", 0, 2, 77, 29, 23, 32),
+        ("2.png", 1, 3, 98, 25, 26, 32),
+        ("10.png", 0, 0, -3, -1, 10, 20),
+    ],  # a one-digit photo (scalar fields), 0 stored as 10, negative top
+    columns=svhn.COLUMNS,
+)
 
 
 def _fake_mnist(n=30, seed=0):
@@ -24,7 +30,7 @@ def _fake_mnist(n=30, seed=0):
     rng = np.random.default_rng(seed)
     x = np.zeros((n, 28, 28), dtype=np.uint8)
     for i in range(n):
-        x[i, 4:24, 8 + rng.integers(0, 4):18 + rng.integers(0, 4)] = 255
+        x[i, 4:24, 8 + rng.integers(0, 4) : 18 + rng.integers(0, 4)] = 255
     y = (np.arange(n) % 10).astype(np.uint8)
     return (x, y), (x[:10], y[:10])
 
@@ -117,9 +123,13 @@ def test_encode_decode_numbers_and_dropping():
 
 def test_sequence_accuracy_needs_count_and_every_digit():
     true = np.array([[2, 1, 9, 10, 10, 10], [1, 0, 10, 10, 10, 10], [3, 1, 2, 3, 10, 10]])
-    pred = np.array([[2, 1, 9, 4, 10, 10],    # right: positions beyond the count do not matter
-                     [2, 0, 7, 10, 10, 10],   # wrong count
-                     [3, 1, 2, 8, 10, 10]])   # one digit wrong
+    pred = np.array(
+        [
+            [2, 1, 9, 4, 10, 10],  # right: positions beyond the count do not matter
+            [2, 0, 7, 10, 10, 10],  # wrong count
+            [3, 1, 2, 8, 10, 10],
+        ]
+    )  # one digit wrong
     assert svhn.sequence_accuracy(true, pred) == pytest.approx(1 / 3)
     acc = svhn.head_accuracies(true, pred)
     assert acc.loc["count", "accuracy_all"] == pytest.approx(2 / 3)
@@ -140,8 +150,15 @@ def test_decode_predictions_from_head_dict():
 
 # --------------------------------------------------------------------------- stand-in generator
 def test_standin_round_trip_through_the_real_pipeline(tmp_path):
-    root = svhn.make_standin_svhn(tmp_path / "svhn", n_train=12, n_test=5, seed=3, mnist=_fake_mnist(),
-                                  count_probs=(0.3, 0.3, 0.2, 0.1, 0.0, 0.1), progress=False)
+    root = svhn.make_standin_svhn(
+        tmp_path / "svhn",
+        n_train=12,
+        n_test=5,
+        seed=3,
+        mnist=_fake_mnist(),
+        count_probs=(0.3, 0.3, 0.2, 0.1, 0.0, 0.1),
+        progress=False,
+    )
     table = svhn.parse_digit_struct(root / "train" / "digitStruct.mat")
     assert table["file"].nunique() == 12 and (root / "test" / "5.png").is_file()
     assert table["label"].between(0, 9).all()
@@ -168,15 +185,19 @@ def test_standin_is_deterministic_and_reused(tmp_path):
     a = svhn.make_standin_svhn(tmp_path / "a", **kw)
     b = svhn.make_standin_svhn(tmp_path / "b", **kw)
     assert (a / "train" / "3.png").read_bytes() == (b / "train" / "3.png").read_bytes()
-    pd.testing.assert_frame_equal(svhn.parse_digit_struct(a / "train" / "digitStruct.mat"),
-                                  svhn.parse_digit_struct(b / "train" / "digitStruct.mat"))
+    pd.testing.assert_frame_equal(
+        svhn.parse_digit_struct(a / "train" / "digitStruct.mat"),
+        svhn.parse_digit_struct(b / "train" / "digitStruct.mat"),
+    )
     stamp = (a / "train" / "1.png").stat().st_mtime_ns
     svhn.make_standin_svhn(tmp_path / "a", **kw)  # same settings: nothing rewritten
     assert (a / "train" / "1.png").stat().st_mtime_ns == stamp
     with pytest.raises(ValueError, match="n_train and n_test"):
         svhn.make_standin_svhn(tmp_path / "c", n_train=0, n_test=1, mnist=_fake_mnist())
     with pytest.raises(ValueError, match="count_probs"):
-        svhn.make_standin_svhn(tmp_path / "c", n_train=1, n_test=1, count_probs=(0.5, 0.2), mnist=_fake_mnist())
+        svhn.make_standin_svhn(
+            tmp_path / "c", n_train=1, n_test=1, count_probs=(0.5, 0.2), mnist=_fake_mnist()
+        )
 
 
 def test_preprocess_reports_missing_photo(tmp_path):
@@ -277,15 +298,25 @@ def test_head_targets_and_sequence_log_callback(capsys):
     with pytest.raises(ValueError, match="shape"):
         svhn.head_targets(y[:, 0])
     inp = keras.Input(shape=(4,))
-    outs = {"count": keras.layers.Dense(6, activation="softmax", name="count")(inp),
-            **{f"digit_{i}": keras.layers.Dense(11, activation="softmax", name=f"digit_{i}")(inp)
-               for i in range(1, 6)}}
+    outs = {
+        "count": keras.layers.Dense(6, activation="softmax", name="count")(inp),
+        **{
+            f"digit_{i}": keras.layers.Dense(11, activation="softmax", name=f"digit_{i}")(inp)
+            for i in range(1, 6)
+        },
+    }
     model = keras.Model(inp, outs)
     model.compile("adam", loss={k: "sparse_categorical_crossentropy" for k in outs})
     x = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")
     log = svhn.sequence_log_callback(x, y)
-    model.fit(x, svhn.head_targets(y), validation_data=(x, svhn.head_targets(y)), epochs=2, verbose=0,
-              callbacks=[log])
+    model.fit(
+        x,
+        svhn.head_targets(y),
+        validation_data=(x, svhn.head_targets(y)),
+        epochs=2,
+        verbose=0,
+        callbacks=[log],
+    )
     assert [r["epoch"] for r in log.rows] == [1, 2]
     assert 0 <= log.rows[-1]["val_sequence_acc"] <= 1
     assert "val sequence acc" in capsys.readouterr().out

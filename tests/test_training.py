@@ -115,10 +115,10 @@ def test_build_mlp_layers_and_parameters():
     from utils.models import build_mlp
 
     m = build_mlp(10, [20, 20], 1)
-    assert [l.name for l in m.layers] == ["hidden_1", "hidden_2", "output"]
+    assert [layer.name for layer in m.layers] == ["hidden_1", "hidden_2", "output"]
     assert m.count_params() == (10 * 20 + 20) + (20 * 20 + 20) + (20 + 1)
     d = build_mlp(4, [8], 3, output_activation="softmax", dropout=0.5)
-    assert [l.name for l in d.layers] == ["hidden_1", "dropout_1", "output"]
+    assert [layer.name for layer in d.layers] == ["hidden_1", "dropout_1", "output"]
     assert np.allclose(d(np.ones((2, 4), "float32")).numpy().sum(axis=1), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="dropout"):
         build_mlp(4, [8], dropout=1.0)

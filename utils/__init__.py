@@ -9,18 +9,34 @@ Typical setup cell of a notebook::
     P = scaled(dict(epochs=20), smoke=dict(epochs=1))
     set_seeds(42); set_style(); setup_devices()
 """
+
 from .artifacts import ArtifactNotFoundError, artifact_path, load_artifact, save_artifact
 from .devices import DeviceInfo, setup_devices
 from .paths import figures_dir, images_dir, output_dir, repo_root
-from .plots import (plot_confusion_matrix, plot_history, plot_image_grid, save_fig, set_style)
+from .plots import plot_confusion_matrix, plot_history, plot_image_grid, save_fig, set_style
 from .scale import Params, get_scale, scaled
 from .seed import set_seeds
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArtifactNotFoundError", "artifact_path", "load_artifact", "save_artifact",
-    "DeviceInfo", "setup_devices", "figures_dir", "images_dir", "output_dir", "repo_root",
-    "plot_confusion_matrix", "plot_history", "plot_image_grid", "save_fig", "set_style",
-    "Params", "get_scale", "scaled", "set_seeds",
+    "ArtifactNotFoundError",
+    "artifact_path",
+    "load_artifact",
+    "save_artifact",
+    "DeviceInfo",
+    "setup_devices",
+    "figures_dir",
+    "images_dir",
+    "output_dir",
+    "repo_root",
+    "plot_confusion_matrix",
+    "plot_history",
+    "plot_image_grid",
+    "save_fig",
+    "set_style",
+    "Params",
+    "get_scale",
+    "scaled",
+    "set_seeds",
 ]

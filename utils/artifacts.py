@@ -6,6 +6,7 @@ reader that finds nothing is told which notebook produces the artifact.
 Formats follow the file name: ``.parquet`` (pandas DataFrame), ``.npz`` (dict of NumPy
 arrays), ``.npy`` (one array), ``.json`` (plain data).
 """
+
 from __future__ import annotations
 
 import json
@@ -59,8 +60,11 @@ def load_artifact(name: str, producer: str | None = None) -> Any:
     """Read an artifact; ``producer`` names the notebook to run when it is missing."""
     path = artifact_path(name)
     if not path.exists():
-        hint = (f"Run notebook {producer} first (open it in Jupyter, or `make notebooks`)."
-                if producer else "Run the notebook that writes it first.")
+        hint = (
+            f"Run notebook {producer} first (open it in Jupyter, or `make notebooks`)."
+            if producer
+            else "Run the notebook that writes it first."
+        )
         raise ArtifactNotFoundError(f"Artifact {name!r} not found at {path}. {hint}")
     if path.suffix == ".parquet":
         import pandas as pd

@@ -4,6 +4,7 @@ Deep-learning "convolution" is cross-correlation: the filter is slid over the in
 without being flipped, and each output value is the sum of the element-wise product.
 These functions are for learning and checking; models use ``keras.layers.Conv2D``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,7 +34,9 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0)
     x = np.asarray(x, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
     if x.ndim != 2 or kernel.ndim != 2:
-        raise ValueError(f"conv2d expects a 2-D input and a 2-D filter, got shapes {x.shape} and {kernel.shape}")
+        raise ValueError(
+            f"conv2d expects a 2-D input and a 2-D filter, got shapes {x.shape} and {kernel.shape}"
+        )
     if padding:
         x = np.pad(x, padding)
     kh, kw = kernel.shape
@@ -63,4 +66,4 @@ def to_grayscale(rgb: np.ndarray) -> np.ndarray:
     rgb = np.asarray(rgb)
     if rgb.ndim != 3 or rgb.shape[-1] != 3:
         raise ValueError(f"to_grayscale expects an (h, w, 3) image, got shape {rgb.shape}")
-    return (rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32))
+    return rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)

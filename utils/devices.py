@@ -1,4 +1,5 @@
 """Which devices TensorFlow sees, and the settings that suit them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,8 +17,10 @@ class DeviceInfo:
     def summary(self) -> str:
         gpu = ", ".join(self.gpus) if self.gpus else "none (training runs on the CPU)"
         policy = "mixed_float16" if self.mixed_precision else "float32"
-        return (f"TensorFlow {self.tensorflow}, Keras {self.keras} | CPU cores: {self.cpus} | "
-                f"GPU: {gpu} | precision policy: {policy}")
+        return (
+            f"TensorFlow {self.tensorflow}, Keras {self.keras} | CPU cores: {self.cpus} | "
+            f"GPU: {gpu} | precision policy: {policy}"
+        )
 
 
 def _gpu_supports_fast_fp16(details: dict) -> bool:
@@ -54,8 +57,13 @@ def setup_devices(mixed_precision: str | bool = "auto", verbose: bool = True) ->
 
     use_mp = bool(gpus) and (fast_fp16 if mixed_precision == "auto" else bool(mixed_precision))
     keras.mixed_precision.set_global_policy("mixed_float16" if use_mp else "float32")
-    info = DeviceInfo(tensorflow=tf.__version__, keras=keras.__version__,
-                      cpus=os.cpu_count() or 1, gpus=names, mixed_precision=use_mp)
+    info = DeviceInfo(
+        tensorflow=tf.__version__,
+        keras=keras.__version__,
+        cpus=os.cpu_count() or 1,
+        gpus=names,
+        mixed_precision=use_mp,
+    )
     if verbose:
         print(info.summary)
     return info

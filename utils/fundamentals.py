@@ -10,10 +10,11 @@ against what Keras / TensorFlow compute:
 - a dense layer's forward pass (:func:`dense_forward`) and backpropagation through a
   two-layer network by the chain rule (:func:`two_layer_backprop`, :func:`gd_step`);
 - optimizers on a 2-D loss surface (:class:`LinearRegressionSurface`, :func:`run_optimizer`,
-  :func:`learning_rate_grid`, :func:`keras_path`, :func:`plot_optimizer_paths`), with update rules written as Keras writes them, so that
-  the paths match ``keras.optimizers`` step for step;
+  :func:`learning_rate_grid`, :func:`keras_path`, :func:`plot_optimizer_paths`), with update
+  rules written as Keras writes them, so that the paths match ``keras.optimizers`` step for step;
 - vanishing gradients: gradient norm per layer of a deep network (:func:`layer_gradient_norms`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -48,8 +49,10 @@ ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
     "sigmoid": (_sigmoid, lambda x: _sigmoid(x) * (1 - _sigmoid(x))),
     "tanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
     "relu": (lambda x: np.maximum(x, 0.0), lambda x: (x > 0).astype(float)),
-    "leaky_relu": (lambda x, alpha=0.1: np.where(x > 0, x, alpha * x),
-                   lambda x, alpha=0.1: np.where(x > 0, 1.0, alpha)),
+    "leaky_relu": (
+        lambda x, alpha=0.1: np.where(x > 0, x, alpha * x),
+        lambda x, alpha=0.1: np.where(x > 0, 1.0, alpha),
+    ),
     "softmax": (softmax, _softmax_diag),
 }
 
@@ -83,8 +86,13 @@ def _curve(name: str, x: np.ndarray, alpha: float = 0.1) -> tuple[np.ndarray, np
     return activation(name, x, **kw), activation_derivative(name, x, **kw)
 
 
-def activation_properties(names: Sequence[str] = tuple(ACTIVATIONS), lo: float = -10.0,
-                          hi: float = 10.0, n: int = 2001, alpha: float = 0.1):
+def activation_properties(
+    names: Sequence[str] = tuple(ACTIVATIONS),
+    lo: float = -10.0,
+    hi: float = 10.0,
+    n: int = 2001,
+    alpha: float = 0.1,
+):
     """Measured properties of each activation on the grid [lo, hi] (a pandas DataFrame).
 
     Columns: smallest and largest output, output at 0, largest derivative, share of the
@@ -100,8 +108,13 @@ def activation_properties(names: Sequence[str] = tuple(ACTIVATIONS), lo: float =
     rows = {}
     for name in names:
         y, d = _curve(name, x, alpha)
-        rows[name] = {"min": y.min(), "max": y.max(), "f(0)": float(_curve(name, np.zeros(1), alpha)[0][0]),
-                      "max f'": d.max(), "share f' < 1e-3": float(np.mean(np.abs(d) < 1e-3))}
+        rows[name] = {
+            "min": y.min(),
+            "max": y.max(),
+            "f(0)": float(_curve(name, np.zeros(1), alpha)[0][0]),
+            "max f'": d.max(),
+            "share f' < 1e-3": float(np.mean(np.abs(d) < 1e-3)),
+        }
     return pd.DataFrame(rows).T
 
 
@@ -115,7 +128,7 @@ def plot_activations(names: Sequence[str], x=None, alpha: float = 0.1, ncols: in
         raise ValueError("plot_activations needs at least one activation name")
     nrows = int(np.ceil(len(names) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.8 * nrows), squeeze=False)
-    for ax in axes.flat[len(names):]:
+    for ax in axes.flat[len(names) :]:
         ax.axis("off")
     for ax, name in zip(axes.flat, names):
         f, d = _curve(name, x, alpha)
@@ -137,8 +150,10 @@ EPSILON = 1e-7  # Keras' fuzz factor: probabilities are clipped to [eps, 1 - eps
 def _pair(y_true, y_pred):
     y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true has shape {y_true.shape} but y_pred {y_pred.shape}; "
-                         "they must match (one-hot encode labels for categorical cross-entropy)")
+        raise ValueError(
+            f"y_true has shape {y_true.shape} but y_pred {y_pred.shape}; "
+            "they must match (one-hot encode labels for categorical cross-entropy)"
+        )
     return y_true, y_pred
 
 
@@ -158,7 +173,9 @@ def binary_crossentropy(y_true, p_pred, eps: float = EPSILON) -> float:
     """-mean[y log p + (1 - y) log(1 - p)], with p clipped to [eps, 1 - eps] as Keras does."""
     y_true, p = _pair(y_true, p_pred)
     if np.any((p < 0) | (p > 1)):
-        raise ValueError("binary_crossentropy expects probabilities in [0, 1] (apply a sigmoid to logits first)")
+        raise ValueError(
+            "binary_crossentropy expects probabilities in [0, 1] (apply a sigmoid to logits first)"
+        )
     p = np.clip(p, eps, 1 - eps)
     return float(np.mean(-(y_true * np.log(p) + (1 - y_true) * np.log(1 - p))))
 
@@ -202,18 +219,19 @@ def two_layer_backprop(x, y, W1, b1, W2, b2) -> tuple[float, dict[str, np.ndarra
     y_hat = h @ W2 + b2
     loss = float(np.mean((y_hat - y) ** 2))
     # backward pass: dL/d(output) first, then one layer at a time
-    d_yhat = 2 * (y_hat - y) / y.size          # dL/dy_hat
-    dW2 = h.T @ d_yhat                          # y_hat = h W2 + b2
+    d_yhat = 2 * (y_hat - y) / y.size  # dL/dy_hat
+    dW2 = h.T @ d_yhat  # y_hat = h W2 + b2
     db2 = d_yhat.sum(axis=0)
-    d_h = d_yhat @ W2.T                         # back through W2
-    d_z1 = d_h * (1 - h ** 2)                   # back through tanh: tanh' = 1 - tanh^2
+    d_h = d_yhat @ W2.T  # back through W2
+    d_z1 = d_h * (1 - h**2)  # back through tanh: tanh' = 1 - tanh^2
     dW1 = x.T @ d_z1
     db1 = d_z1.sum(axis=0)
     return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 
 
-def gd_step(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray],
-            learning_rate: float) -> dict[str, np.ndarray]:
+def gd_step(
+    params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], learning_rate: float
+) -> dict[str, np.ndarray]:
     """One gradient-descent step: theta <- theta - learning_rate * dL/dtheta (new dict)."""
     missing = sorted(set(params) ^ set(grads))
     if missing:
@@ -237,8 +255,15 @@ class LinearRegressionSurface:
     y: np.ndarray
 
     @classmethod
-    def make(cls, n: int = 200, w: float = 2.0, b: float = -1.0, x_mean: float = 3.0,
-             noise: float = 0.5, seed: int = 0) -> "LinearRegressionSurface":
+    def make(
+        cls,
+        n: int = 200,
+        w: float = 2.0,
+        b: float = -1.0,
+        x_mean: float = 3.0,
+        noise: float = 0.5,
+        seed: int = 0,
+    ) -> LinearRegressionSurface:
         rng = np.random.default_rng(seed)
         x = rng.normal(x_mean, 1.0, n)
         return cls(x=x, y=w * x + b + rng.normal(0, noise, n))
@@ -249,7 +274,7 @@ class LinearRegressionSurface:
         x, y = (self.x, self.y) if idx is None else (self.x[idx], self.y[idx])
         with np.errstate(over="ignore", invalid="ignore"):
             resid = theta[..., :1] * x + theta[..., 1:2] - y
-            return np.mean(resid ** 2, axis=-1)
+            return np.mean(resid**2, axis=-1)
 
     def grad(self, theta, idx=None) -> np.ndarray:
         """dL/d(w, b) on all points, or on the mini-batch ``idx``."""
@@ -266,16 +291,27 @@ class LinearRegressionSurface:
 
 #: The optimizers of notebook 00 and their hyper-parameters' Keras defaults.
 OPTIMIZERS = {
-    "GD": {}, "SGD": {}, "momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9},
+    "GD": {},
+    "SGD": {},
+    "momentum": {"momentum": 0.9},
+    "nesterov": {"momentum": 0.9},
     "adagrad": {"initial_accumulator": 0.1, "eps": 1e-7},
     "rmsprop": {"rho": 0.9, "eps": 1e-7},
     "adam": {"beta_1": 0.9, "beta_2": 0.999, "eps": 1e-7},
 }
 
 
-def run_optimizer(name: str, grad_fn: Callable, start, learning_rate: float, steps: int,
-                  n_samples: int | None = None, batch_size: int | None = None,
-                  seed: int = 0, **hyper) -> np.ndarray:
+def run_optimizer(
+    name: str,
+    grad_fn: Callable,
+    start,
+    learning_rate: float,
+    steps: int,
+    n_samples: int | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
+    **hyper,
+) -> np.ndarray:
     """Follow optimizer ``name`` from ``start`` for ``steps`` updates; return the path ``(steps+1, d)``.
 
     ``grad_fn(theta, idx)`` returns the gradient at ``theta`` on the samples ``idx`` (all
@@ -297,14 +333,16 @@ def run_optimizer(name: str, grad_fn: Callable, start, learning_rate: float, ste
     if unknown:
         raise TypeError(f"{name} takes hyper-parameters {sorted(OPTIMIZERS[name])}, not {unknown}")
     if steps < 1 or learning_rate <= 0:
-        raise ValueError(f"need steps >= 1 and learning_rate > 0, got steps={steps}, learning_rate={learning_rate}")
+        raise ValueError(
+            f"need steps >= 1 and learning_rate > 0, got steps={steps}, learning_rate={learning_rate}"
+        )
     if (batch_size is None) != (n_samples is None):
         raise ValueError("give both n_samples and batch_size for mini-batches, or neither")
     h = {**OPTIMIZERS[name], **hyper}
     rng = np.random.default_rng(seed)
     theta = np.array(start, dtype=float)
     path = [theta.copy()]
-    v = np.zeros_like(theta)                                  # momentum / second moments
+    v = np.zeros_like(theta)  # momentum / second moments
     m = np.zeros_like(theta)
     acc = np.full_like(theta, h.get("initial_accumulator", 0.0))
     lr = learning_rate
@@ -319,14 +357,14 @@ def run_optimizer(name: str, grad_fn: Callable, start, learning_rate: float, ste
             v = h["momentum"] * v - lr * g
             theta = theta + (h["momentum"] * v - lr * g if name == "nesterov" else v)
         elif name == "adagrad":
-            acc = acc + g ** 2
+            acc = acc + g**2
             theta = theta - lr * g / np.sqrt(acc + h["eps"])
         elif name == "rmsprop":
-            v = h["rho"] * v + (1 - h["rho"]) * g ** 2
+            v = h["rho"] * v + (1 - h["rho"]) * g**2
             theta = theta - lr * g / np.sqrt(v + h["eps"])
         else:  # adam
             m = h["beta_1"] * m + (1 - h["beta_1"]) * g
-            v = h["beta_2"] * v + (1 - h["beta_2"]) * g ** 2
+            v = h["beta_2"] * v + (1 - h["beta_2"]) * g**2
             alpha = lr * np.sqrt(1 - h["beta_2"] ** t) / (1 - h["beta_1"] ** t)
             theta = theta - alpha * m / (np.sqrt(v) + h["eps"])
         if not np.all(np.isfinite(theta)) or np.abs(theta).max() > 1e6:  # diverged: stop here
@@ -335,15 +373,22 @@ def run_optimizer(name: str, grad_fn: Callable, start, learning_rate: float, ste
     return np.array(path)
 
 
-def final_loss(surface: "LinearRegressionSurface", path: np.ndarray, steps: int) -> float:
+def final_loss(surface: LinearRegressionSurface, path: np.ndarray, steps: int) -> float:
     """Full-batch loss at the end of ``path``; ``inf`` when the run diverged before ``steps``."""
     path = np.asarray(path)
     return float(surface.loss(path[-1])) if len(path) == steps + 1 else float("inf")
 
 
-def learning_rate_grid(surface: "LinearRegressionSurface", names: Sequence[str], start, grid: Sequence[float],
-                       steps: int, batch_size: int | None = None, stochastic: Sequence[str] = ("SGD",),
-                       seed: int = 0):
+def learning_rate_grid(
+    surface: LinearRegressionSurface,
+    names: Sequence[str],
+    start,
+    grid: Sequence[float],
+    steps: int,
+    batch_size: int | None = None,
+    stochastic: Sequence[str] = ("SGD",),
+    seed: int = 0,
+):
     """Final loss of each optimizer (rows) at each learning rate (columns): a pandas DataFrame.
 
     The optimizers named in ``stochastic`` use mini-batches of ``batch_size`` (when given),
@@ -356,10 +401,15 @@ def learning_rate_grid(surface: "LinearRegressionSurface", names: Sequence[str],
         raise ValueError("the learning-rate grid is empty")
     rows = {}
     for name in names:
-        kw = (dict(n_samples=len(surface.x), batch_size=batch_size)
-              if name in stochastic and name != "GD" and batch_size is not None else {})
-        rows[name] = [final_loss(surface, run_optimizer(name, surface.grad, start, lr, steps, seed=seed, **kw), steps)
-                      for lr in grid]
+        kw = (
+            dict(n_samples=len(surface.x), batch_size=batch_size)
+            if name in stochastic and name != "GD" and batch_size is not None
+            else {}
+        )
+        rows[name] = [
+            final_loss(surface, run_optimizer(name, surface.grad, start, lr, steps, seed=seed, **kw), steps)
+            for lr in grid
+        ]
     table = pd.DataFrame(rows, index=list(grid)).T
     table.columns.name = "learning rate"
     return table
@@ -397,8 +447,14 @@ def keras_path(name: str, grad_fn: Callable, start, learning_rate: float, steps:
     return np.array(path)
 
 
-def plot_optimizer_paths(surface: LinearRegressionSurface, paths: Mapping[str, np.ndarray],
-                         xlim=None, ylim=None, ax=None, title: str | None = None):
+def plot_optimizer_paths(
+    surface: LinearRegressionSurface,
+    paths: Mapping[str, np.ndarray],
+    xlim=None,
+    ylim=None,
+    ax=None,
+    title: str | None = None,
+):
     """Contour plot of ``surface`` (log-spaced levels) with one path a optimizer; returns the figure."""
     import matplotlib.pyplot as plt
 

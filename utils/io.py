@@ -1,4 +1,5 @@
 """Small file-system helpers shared by downloads, artifacts and figures."""
+
 from __future__ import annotations
 
 import contextlib
@@ -37,8 +38,7 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=(suffix or ".part"),
-                               dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=(suffix or ".part"), dir=target.parent)
     os.close(fd)
     tmp = Path(tmp)
     os.chmod(tmp, 0o644)  # mkstemp makes files private (0600); published files are normal ones

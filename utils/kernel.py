@@ -14,6 +14,7 @@ them and nothing else:
 
 ``make setup`` installs the kernel into ``.venv`` (``--sys-prefix``); ``make lab`` says to pick it.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,8 @@ STARTUP_LINE = re.compile(
     rf"|{_STAMP}cuda_(platform|executor|diagnostics)\.cc:\d+\] .*(cuInit|kernel driver does not appear|"
     r"retrieving CUDA diagnostic|hostname:|libcuda reported version).*"
     rf"|{_STAMP}cuda_(dnn|fft|blas)\.cc:\d+\] Unable to register .* factory.*"
-    r")$")
+    r")$"
+)
 
 
 def drop_startup_lines(text: str) -> str:
@@ -44,8 +46,9 @@ def drop_startup_lines(text: str) -> str:
     if "] " not in text and "absl::InitializeLog" not in text and "rebuild TensorFlow" not in text:
         return text  # the common case, fast
     lines = text.splitlines(keepends=True)
-    return "".join(line for line in lines
-                   if not (line.endswith("\n") and STARTUP_LINE.match(line.rstrip("\r\n"))))
+    return "".join(
+        line for line in lines if not (line.endswith("\n") and STARTUP_LINE.match(line.rstrip("\r\n")))
+    )
 
 
 def quiet_stream(stream) -> None:
@@ -73,8 +76,14 @@ def load_ipython_extension(ipython) -> None:  # noqa: ARG001 (IPython's signatur
 def kernel_spec(python: str | None = None) -> dict:
     """The kernel.json: this venv's Python, ipykernel, the quiet extension and ``ENV``."""
     return {
-        "argv": [python or sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                 f"--ext={EXTENSION}"],
+        "argv": [
+            python or sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+            f"--ext={EXTENSION}",
+        ],
         "display_name": DISPLAY_NAME,
         "language": "python",
         "env": dict(ENV),
@@ -86,8 +95,11 @@ def install(prefix: str | None = None) -> Path:
     """Install the kernel spec under ``<prefix>/share/jupyter/kernels/cnn-course`` (default: this venv)."""
     from ipykernel.kernelspec import install as ipykernel_install
 
-    path = Path(ipykernel_install(kernel_name=NAME, display_name=DISPLAY_NAME,
-                                  prefix=prefix or sys.prefix, env=dict(ENV)))
+    path = Path(
+        ipykernel_install(
+            kernel_name=NAME, display_name=DISPLAY_NAME, prefix=prefix or sys.prefix, env=dict(ENV)
+        )
+    )
     spec = json.loads((path / "kernel.json").read_text())
     spec.update(kernel_spec(spec["argv"][0]))
     (path / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")

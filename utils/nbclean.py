@@ -11,6 +11,7 @@
 
 ``make notebooks`` runs it after executing each notebook.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,8 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 TF_LOG = re.compile(
     r"^([IWEF]\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [\w./-]+:\d+\] .*"
     r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-    r"|To enable the following instructions: .* in other operations, rebuild TensorFlow .*)$")
+    r"|To enable the following instructions: .* in other operations, rebuild TensorFlow .*)$"
+)
 
 
 def _text(value) -> str:
@@ -42,8 +44,12 @@ def clean_outputs(outputs: list) -> tuple[list, int]:
             if not rest:
                 continue
             out = {**out, "text": "".join(rest)}
-        if (kept and out.get("output_type") == "stream" and kept[-1].get("output_type") == "stream"
-                and kept[-1]["name"] == out["name"]):
+        if (
+            kept
+            and out.get("output_type") == "stream"
+            and kept[-1].get("output_type") == "stream"
+            and kept[-1]["name"] == out["name"]
+        ):
             kept[-1] = {**kept[-1], "text": _text(kept[-1]["text"]) + _text(out["text"])}
             continue
         kept.append(out)

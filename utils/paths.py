@@ -10,6 +10,7 @@ Every location can be moved with an environment variable (``make test`` moves th
 - ``COURSE_FIGURES_DIR``: saved figures (default ``<output>/figures``); the older name
   ``COURSE_IMAGES_DIR`` is still read when ``COURSE_FIGURES_DIR`` is not set.
 """
+
 from __future__ import annotations
 
 import os

@@ -9,14 +9,23 @@ Order of operations (each a lesson of the tf.data performance guide):
 5. scaling to floats in [0, 1] after augmentation;
 6. ``prefetch(AUTOTUNE)`` so the next batch is ready while the model trains on this one.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 
-def make_dataset(x: np.ndarray, y: np.ndarray | None = None, batch_size: int = 128,
-                 shuffle: bool = False, augment=None, seed: int = 42, scale: float | None = 1 / 255,
-                 add_channel: bool | None = None, cache: bool = True):
+def make_dataset(
+    x: np.ndarray,
+    y: np.ndarray | None = None,
+    batch_size: int = 128,
+    shuffle: bool = False,
+    augment=None,
+    seed: int = 42,
+    scale: float | None = 1 / 255,
+    add_channel: bool | None = None,
+    cache: bool = True,
+):
     """Build a ``tf.data.Dataset`` of ``(images, labels)`` batches (or images only when ``y`` is None).
 
     x: ``(n, h, w)`` or ``(n, h, w, c)`` images (uint8 or float).
@@ -61,8 +70,9 @@ def make_dataset(x: np.ndarray, y: np.ndarray | None = None, batch_size: int = 1
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def train_val_split(x: np.ndarray, y: np.ndarray, val_fraction: float = 0.1, seed: int = 42,
-                    stratify: bool = True):
+def train_val_split(
+    x: np.ndarray, y: np.ndarray, val_fraction: float = 0.1, seed: int = 42, stratify: bool = True
+):
     """Carve a validation set out of training data: ``(x_train, y_train), (x_val, y_val)``.
 
     Stratified by class (each class keeps its share) and shuffled with ``seed``.

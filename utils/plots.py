@@ -4,6 +4,7 @@ Figures are saved with :func:`save_fig` to ``output/figures/<notebook>/<name>.pn
 (git-ignored: a run never changes a committed file; see :mod:`utils.paths`).
 Nothing here changes matplotlib's settings until :func:`set_style` is called.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -47,9 +48,14 @@ def save_fig(fig: matplotlib.figure.Figure, name: str, notebook: str, dpi: int =
     return path
 
 
-def plot_image_grid(images: Sequence[np.ndarray] | np.ndarray, titles: Sequence[str] | None = None,
-                    ncols: int = 8, cmap: str | None = "gray", size: float = 1.6,
-                    suptitle: str | None = None) -> matplotlib.figure.Figure:
+def plot_image_grid(
+    images: Sequence[np.ndarray] | np.ndarray,
+    titles: Sequence[str] | None = None,
+    ncols: int = 8,
+    cmap: str | None = "gray",
+    size: float = 1.6,
+    suptitle: str | None = None,
+) -> matplotlib.figure.Figure:
     """A grid of images (grey ``(h, w)`` or colour ``(h, w, 3)``), one title each."""
     images = list(images)
     if not images:
@@ -58,8 +64,9 @@ def plot_image_grid(images: Sequence[np.ndarray] | np.ndarray, titles: Sequence[
         raise ValueError(f"got {len(images)} images but {len(titles)} titles")
     ncols = max(1, min(ncols, len(images)))
     nrows = int(np.ceil(len(images) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False
+    )
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= len(images):
@@ -76,8 +83,9 @@ def plot_image_grid(images: Sequence[np.ndarray] | np.ndarray, titles: Sequence[
     return fig
 
 
-def plot_history(history, metrics: Sequence[str] | None = None,
-                 title: str | None = None) -> matplotlib.figure.Figure:
+def plot_history(
+    history, metrics: Sequence[str] | None = None, title: str | None = None
+) -> matplotlib.figure.Figure:
     """Training curves from a Keras ``History`` (or its ``.history`` dict): one panel a metric,
     training and validation side by side."""
     hist: Mapping[str, Sequence[float]] = getattr(history, "history", history)
@@ -102,8 +110,9 @@ def plot_history(history, metrics: Sequence[str] | None = None,
     return fig
 
 
-def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str], normalize: bool = True,
-                          title: str | None = None) -> matplotlib.figure.Figure:
+def plot_confusion_matrix(
+    y_true, y_pred, class_names: Sequence[str], normalize: bool = True, title: str | None = None
+) -> matplotlib.figure.Figure:
     """Confusion matrix (rows: true class, columns: predicted), shares per row when normalized."""
     y_true = np.asarray(y_true).ravel()
     y_pred = np.asarray(y_pred).ravel()
@@ -124,8 +133,15 @@ def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str], normalize:
     for i in range(k):
         for j in range(k):
             text = f"{shown[i, j]:.2f}" if normalize else str(cm[i, j])
-            ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                    color="white" if shown[i, j] > threshold else "black")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if shown[i, j] > threshold else "black",
+            )
     fig.colorbar(im, ax=ax, fraction=0.046)
     if title:
         ax.set_title(title)

@@ -4,6 +4,7 @@ The measured full-run times live in one table, ``notebooks/run_times.json`` (min
 the course's 2-core CPU). ``make notebooks`` prints this module's summary of the notebooks
 it is about to run; the README's notebook map shows the same numbers (a test checks it).
 """
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,9 @@ def summary(notebooks: list[str], scale: str | None = None, root: Path | None = 
     total, unknown = run_cost(notebooks, root)
     if len(unknown) == len(notebooks):
         return f"{head}: no measured full-run time for {', '.join(unknown)} ({TABLE.as_posix()})."
-    text = (f"{head}: about {_duration(total)} on a 2-core CPU, from the measured full runs "
-            f"in {TABLE.as_posix()}")
+    text = (
+        f"{head}: about {_duration(total)} on a 2-core CPU, from the measured full runs in {TABLE.as_posix()}"
+    )
     if unknown:
         text += f"\n  plus the notebooks with no measured time: {', '.join(unknown)}"
     return text + "."

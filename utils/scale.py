@@ -8,6 +8,7 @@ shrink for a smoke run::
 
 Scale changes values only: the same code path runs at both scales.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,8 +46,9 @@ class Params(dict):
         return f"Params[{self.scale}]({items})"
 
 
-def scaled(full: Mapping[str, Any], smoke: Mapping[str, Any] | None = None,
-           scale: str | None = None) -> Params:
+def scaled(
+    full: Mapping[str, Any], smoke: Mapping[str, Any] | None = None, scale: str | None = None
+) -> Params:
     """Turn the full-scale values into the values for the current scale.
 
     Parameters

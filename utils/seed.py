@@ -1,4 +1,5 @@
 """Reproducible runs: one call seeds Python, NumPy and TensorFlow / Keras."""
+
 from __future__ import annotations
 
 import os

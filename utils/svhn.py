@@ -19,11 +19,12 @@ What the two SVHN notebooks (07, 08) need, in the order they use it:
 
 Nothing is imported from TensorFlow here; h5py and Pillow are imported inside functions.
 """
+
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -58,8 +59,14 @@ def locate_svhn(data_dir: str | os.PathLike | None = None, download: bool = True
     return locate("svhn", data_dir, download).path
 
 
-def svhn_or_standin(standin_dir: str | os.PathLike, n_train: int, n_test: int, seed: int = 42,
-                    data_dir: str | os.PathLike | None = None, quiet: bool = False) -> tuple[Path, bool]:
+def svhn_or_standin(
+    standin_dir: str | os.PathLike,
+    n_train: int,
+    n_test: int,
+    seed: int = 42,
+    data_dir: str | os.PathLike | None = None,
+    quiet: bool = False,
+) -> tuple[Path, bool]:
     """``(folder, is_standin)``: the real SVHN when it can be had, else a generated stand-in.
 
     The stand-in (``n_train`` + ``n_test`` photos) is written to ``standin_dir`` (reused when
@@ -91,8 +98,9 @@ def _field_values(f, dset) -> list[float]:
     return [float(v) for v in np.asarray(values).ravel()]
 
 
-def parse_digit_struct(path: str | os.PathLike, limit: int | None = None,
-                       progress: bool = False) -> pd.DataFrame:
+def parse_digit_struct(
+    path: str | os.PathLike, limit: int | None = None, progress: bool = False
+) -> pd.DataFrame:
     """Read ``digitStruct.mat`` into a tidy table, one row a digit.
 
     Columns: ``file`` (e.g. ``"1.png"``), ``position`` (0 = leftmost digit, in the file's
@@ -104,18 +112,24 @@ def parse_digit_struct(path: str | os.PathLike, limit: int | None = None,
 
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist: expected the digitStruct.mat of an SVHN "
-                                "format-1 split (extract train.tar.gz / test.tar.gz first)")
+        raise FileNotFoundError(
+            f"{path} does not exist: expected the digitStruct.mat of an SVHN "
+            "format-1 split (extract train.tar.gz / test.tar.gz first)"
+        )
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
-        raise ValueError(f"{path} is not a MATLAB v7.3 (HDF5) file: {exc}. SVHN format 1's "
-                         "digitStruct.mat is one; the *_32x32.mat files of format 2 are not "
-                         "what this parser reads.") from exc
+        raise ValueError(
+            f"{path} is not a MATLAB v7.3 (HDF5) file: {exc}. SVHN format 1's "
+            "digitStruct.mat is one; the *_32x32.mat files of format 2 are not "
+            "what this parser reads."
+        ) from exc
     with f:
         if "digitStruct" not in f or not {"name", "bbox"} <= set(f["digitStruct"].keys()):
-            raise ValueError(f"{path} has no /digitStruct/name and /digitStruct/bbox: not an SVHN "
-                             f"format-1 digitStruct.mat (top level holds {sorted(f.keys())})")
+            raise ValueError(
+                f"{path} has no /digitStruct/name and /digitStruct/bbox: not an SVHN "
+                f"format-1 digitStruct.mat (top level holds {sorted(f.keys())})"
+            )
         names = f["digitStruct/name"][()].ravel()
         boxes = f["digitStruct/bbox"][()].ravel()
         if len(names) != len(boxes):
@@ -133,8 +147,10 @@ def parse_digit_struct(path: str | os.PathLike, limit: int | None = None,
             fields = {k: _field_values(f, group[k]) for k in ("label", "left", "top", "width", "height")}
             k = len(fields["label"])
             if any(len(v) != k for v in fields.values()):
-                raise ValueError(f"{path}: photo {name} has fields of different lengths "
-                                 f"{ {key: len(v) for key, v in fields.items()} }")
+                raise ValueError(
+                    f"{path}: photo {name} has fields of different lengths "
+                    f"{ {key: len(v) for key, v in fields.items()} }"
+                )
             rows["file"] += [name] * k
             rows["position"] += list(range(k))
             for key, values in fields.items():
@@ -152,14 +168,13 @@ _MATLAB_HEADER_TEXT = "MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: {date
 
 def matlab_v73_header(created: datetime | None = None) -> bytes:
     """The 512-byte user block MATLAB writes in front of the HDF5 data of a v7.3 MAT-file."""
-    created = created or datetime.now(timezone.utc)
+    created = created or datetime.now(UTC)
     text = _MATLAB_HEADER_TEXT.format(date=created.strftime("%a %b %d %H:%M:%S %Y")).encode("ascii")
     header = text.ljust(116, b" ") + b" " * 8 + b"\x00\x02" + b"IM"
     return header.ljust(512, b"\x00")
 
 
-def write_digit_struct(path: str | os.PathLike, table: pd.DataFrame,
-                       created: datetime | None = None) -> Path:
+def write_digit_struct(path: str | os.PathLike, table: pd.DataFrame, created: datetime | None = None) -> Path:
     """Write ``table`` (columns of :func:`parse_digit_struct`) as a MATLAB v7.3 ``digitStruct.mat``.
 
     Same layout as SVHN's: ``/digitStruct/name`` and ``/digitStruct/bbox`` are (n, 1) object
@@ -178,8 +193,7 @@ def write_digit_struct(path: str | os.PathLike, table: pd.DataFrame,
     if table.empty:
         raise ValueError("table has no rows: a digitStruct.mat needs at least one digit box")
     order = list(dict.fromkeys(table["file"]))  # photos in order of first appearance
-    groups = {name: g.sort_values("position", kind="stable")
-              for name, g in table.groupby("file", sort=False)}
+    groups = {name: g.sort_values("position", kind="stable") for name, g in table.groupby("file", sort=False)}
     ref_dtype = h5py.special_dtype(ref=h5py.Reference)
     counter = iter(range(1 << 40))
 
@@ -228,16 +242,20 @@ def write_digit_struct(path: str | os.PathLike, table: pd.DataFrame,
 
 
 # --------------------------------------------------------------------------- crop and labels
-def union_box(boxes: pd.DataFrame | np.ndarray, margin: float = 0.3,
-              image_size: tuple[int, int] | None = None) -> tuple[int, int, int, int]:
+def union_box(
+    boxes: pd.DataFrame | np.ndarray, margin: float = 0.3, image_size: tuple[int, int] | None = None
+) -> tuple[int, int, int, int]:
     """``(left, top, right, bottom)`` of the union of digit boxes, enlarged and clipped.
 
     ``boxes``: rows of ``left, top, width, height``. The union is enlarged by ``margin``
     times its width (height) on each side, then clipped to ``image_size = (width, height)``.
     ``right``/``bottom`` are exclusive, as in ``PIL.Image.crop``.
     """
-    arr = (boxes[["left", "top", "width", "height"]].to_numpy(dtype=float)
-           if isinstance(boxes, pd.DataFrame) else np.asarray(boxes, dtype=float).reshape(-1, 4))
+    arr = (
+        boxes[["left", "top", "width", "height"]].to_numpy(dtype=float)
+        if isinstance(boxes, pd.DataFrame)
+        else np.asarray(boxes, dtype=float).reshape(-1, 4)
+    )
     if len(arr) == 0:
         raise ValueError("union_box needs at least one digit box")
     if margin < 0:
@@ -247,8 +265,12 @@ def union_box(boxes: pd.DataFrame | np.ndarray, margin: float = 0.3,
     left, top = arr[:, 0].min(), arr[:, 1].min()
     right, bottom = (arr[:, 0] + arr[:, 2]).max(), (arr[:, 1] + arr[:, 3]).max()
     dx, dy = margin * (right - left), margin * (bottom - top)
-    box = [int(np.floor(left - dx)), int(np.floor(top - dy)),
-           int(np.ceil(right + dx)), int(np.ceil(bottom + dy))]
+    box = [
+        int(np.floor(left - dx)),
+        int(np.floor(top - dy)),
+        int(np.ceil(right + dx)),
+        int(np.ceil(bottom + dy)),
+    ]
     if image_size is not None:
         w, h = image_size
         box = [max(box[0], 0), max(box[1], 0), min(box[2], w), min(box[3], h)]
@@ -267,7 +289,9 @@ def crop_number(image, boxes, size: int = 32, margin: float = 0.3) -> np.ndarray
     return np.asarray(img.crop(box).resize((size, size), Image.Resampling.LANCZOS))
 
 
-def encode_numbers(digits: Sequence[Sequence[int]], max_digits: int = MAX_DIGITS) -> tuple[np.ndarray, np.ndarray]:
+def encode_numbers(
+    digits: Sequence[Sequence[int]], max_digits: int = MAX_DIGITS
+) -> tuple[np.ndarray, np.ndarray]:
     """Labels ``(n, 1 + max_digits)`` uint8: ``[count, d1, ..., d_max]``, empty positions = 10.
 
     Returns ``(labels, keep)``: numbers with more than ``max_digits`` digits are dropped
@@ -284,7 +308,7 @@ def encode_numbers(digits: Sequence[Sequence[int]], max_digits: int = MAX_DIGITS
         if any(not (0 <= int(x) <= 9) for x in d):
             raise ValueError(f"digits must be 0-9, got {list(d)}")
         out[row, 0] = len(d)
-        out[row, 1:1 + len(d)] = d
+        out[row, 1 : 1 + len(d)] = d
         row += 1
     return out, keep
 
@@ -294,13 +318,18 @@ def decode_numbers(labels: np.ndarray) -> list[str]:
     labels = np.asarray(labels)
     if labels.ndim != 2 or labels.shape[1] < 2:
         raise ValueError(f"expected labels of shape (n, 1 + max_digits), got {labels.shape}")
-    return ["".join(str(int(d)) if d < NO_DIGIT else "?" for d in row[1:1 + int(row[0])])
-            for row in labels]
+    return ["".join(str(int(d)) if d < NO_DIGIT else "?" for d in row[1 : 1 + int(row[0])]) for row in labels]
 
 
-def preprocess_split(folder: str | os.PathLike, table: pd.DataFrame | None = None,
-                     size: int = 32, margin: float = 0.3, max_digits: int = MAX_DIGITS,
-                     limit: int | None = None, progress: bool = True) -> dict:
+def preprocess_split(
+    folder: str | os.PathLike,
+    table: pd.DataFrame | None = None,
+    size: int = 32,
+    margin: float = 0.3,
+    max_digits: int = MAX_DIGITS,
+    limit: int | None = None,
+    progress: bool = True,
+) -> dict:
     """Crop and label every photo of an extracted split folder (``train/`` or ``test/``).
 
     Returns a dict: ``x`` uint8 ``(n, size, size, 3)``, ``y`` uint8 ``(n, 1 + max_digits)``
@@ -314,7 +343,7 @@ def preprocess_split(folder: str | os.PathLike, table: pd.DataFrame | None = Non
         table = parse_digit_struct(folder / "digitStruct.mat", limit=limit, progress=progress)
     files = list(pd.unique(table["file"]))
     if limit is not None:
-        files = files[:int(limit)]
+        files = files[: int(limit)]
     groups = dict(tuple(table.groupby("file", sort=False)))
     numbers = [groups[f].sort_values("position")["label"].tolist() for f in files]
     y, keep = encode_numbers(numbers, max_digits=max_digits)
@@ -328,16 +357,19 @@ def preprocess_split(folder: str | os.PathLike, table: pd.DataFrame | None = Non
     for i, fname in enumerate(it):
         path = folder / fname
         if not path.is_file():
-            raise FileNotFoundError(f"{path} is listed in digitStruct.mat but missing: "
-                                    "the extraction is incomplete; delete the folder and extract again")
+            raise FileNotFoundError(
+                f"{path} is listed in digitStruct.mat but missing: "
+                "the extraction is incomplete; delete the folder and extract again"
+            )
         with Image.open(path) as im:
             x[i] = crop_number(im, groups[fname], size=size, margin=margin)
     return dict(x=x, y=y, file=np.array(kept), n_photos=len(files), n_dropped=int((~keep).sum()))
 
 
 # --------------------------------------------------------------------------- scoring
-def decode_predictions(probs: Mapping[str, np.ndarray] | Sequence[np.ndarray],
-                       max_digits: int = MAX_DIGITS) -> np.ndarray:
+def decode_predictions(
+    probs: Mapping[str, np.ndarray] | Sequence[np.ndarray], max_digits: int = MAX_DIGITS
+) -> np.ndarray:
     """Softmax outputs of the heads (``count``, ``digit_1``.. or a list in that order) -> labels."""
     if isinstance(probs, Mapping):
         keys = ["count"] + [f"digit_{i}" for i in range(1, max_digits + 1)]
@@ -371,14 +403,26 @@ def head_accuracies(y_true: np.ndarray, y_pred: np.ndarray) -> pd.DataFrame:
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} differ")
-    rows = [dict(head="count", n=len(y_true), accuracy_all=np.mean(y_true[:, 0] == y_pred[:, 0]),
-                 n_with_digit=np.nan, accuracy_where_digit=np.nan)]
+    rows = [
+        dict(
+            head="count",
+            n=len(y_true),
+            accuracy_all=np.mean(y_true[:, 0] == y_pred[:, 0]),
+            n_with_digit=np.nan,
+            accuracy_where_digit=np.nan,
+        )
+    ]
     for j in range(1, y_true.shape[1]):
         has = y_true[:, j] != NO_DIGIT
-        rows.append(dict(head=f"digit_{j}", n=len(y_true),
-                         accuracy_all=np.mean(y_true[:, j] == y_pred[:, j]),
-                         n_with_digit=int(has.sum()),
-                         accuracy_where_digit=(np.mean(y_true[has, j] == y_pred[has, j]) if has.any() else np.nan)))
+        rows.append(
+            dict(
+                head=f"digit_{j}",
+                n=len(y_true),
+                accuracy_all=np.mean(y_true[:, j] == y_pred[:, j]),
+                n_with_digit=int(has.sum()),
+                accuracy_where_digit=(np.mean(y_true[has, j] == y_pred[has, j]) if has.any() else np.nan),
+            )
+        )
     return pd.DataFrame(rows).set_index("head")
 
 
@@ -397,8 +441,13 @@ def _texture(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
     grad = (np.cos(angle) * xx / max(w, 1) + np.sin(angle) * yy / max(h, 1))[..., None]
     img = base + rng.uniform(-50, 50, size=3) * grad
     small = rng.normal(0, 1, size=(rng.integers(2, 7), rng.integers(2, 9), 3)).astype(np.float32)
-    blotch = np.stack([np.asarray(Image.fromarray(small[..., c]).resize((w, h), Image.Resampling.BICUBIC))
-                       for c in range(3)], axis=-1)
+    blotch = np.stack(
+        [
+            np.asarray(Image.fromarray(small[..., c]).resize((w, h), Image.Resampling.BICUBIC))
+            for c in range(3)
+        ],
+        axis=-1,
+    )
     img = img + rng.uniform(5, 30) * blotch
     if rng.random() < 0.5:  # siding, bricks, tiles
         period = rng.uniform(4, 14)
@@ -407,7 +456,7 @@ def _texture(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
         img = img - rng.uniform(15, 45) * stripes
     if rng.random() < 0.3:  # a plate edge or door frame
         x0 = int(rng.integers(0, w))
-        img[:, x0:x0 + int(rng.integers(1, 4))] = rng.uniform(0, 255, size=3)
+        img[:, x0 : x0 + int(rng.integers(1, 4))] = rng.uniform(0, 255, size=3)
     img = img + rng.normal(0, rng.uniform(2, 10), size=img.shape)
     return img
 
@@ -439,8 +488,13 @@ def render_house_number(digits_img: Sequence[np.ndarray], rng: np.random.Generat
         d = d[y0:y1, x0:x1]
         aspect = d.shape[1] / d.shape[0] * rng.uniform(0.85, 1.25)
         w = max(3, int(round(h * aspect)))
-        g = np.asarray(Image.fromarray((d * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BICUBIC),
-                       dtype=np.float32) / 255.0
+        g = (
+            np.asarray(
+                Image.fromarray((d * 255).astype(np.uint8)).resize((w, h), Image.Resampling.BICUBIC),
+                dtype=np.float32,
+            )
+            / 255.0
+        )
         glyphs.append(np.clip(g, 0, 1))
     gaps = [int(round(h * rng.uniform(-0.02, 0.35))) for _ in glyphs[1:]]
     jitter = [int(round(h * rng.uniform(-0.08, 0.08))) for _ in glyphs]
@@ -454,8 +508,8 @@ def render_house_number(digits_img: Sequence[np.ndarray], rng: np.random.Generat
     boxes, x = [], pad_x[0]
     for i, g in enumerate(glyphs):
         y = pad_y[0] + jitter[i]
-        region = alpha[y:y + h, x:x + g.shape[1]]
-        np.maximum(region, g[:region.shape[0], :region.shape[1]], out=region)
+        region = alpha[y : y + h, x : x + g.shape[1]]
+        np.maximum(region, g[: region.shape[0], : region.shape[1]], out=region)
         bx0, by0, bx1, by1 = _ink_box(g)
         boxes.append((x + bx0, y + by0, bx1 - bx0, by1 - by0))
         x += g.shape[1] + (gaps[i] if i < len(gaps) else 0)
@@ -467,9 +521,15 @@ def render_house_number(digits_img: Sequence[np.ndarray], rng: np.random.Generat
     return np.asarray(pil), np.array(boxes, dtype=np.int64)
 
 
-def make_standin_svhn(root: str | os.PathLike, n_train: int = 2000, n_test: int = 500, seed: int = 42,
-                      mnist=None, count_probs: Sequence[float] = STANDIN_COUNT_PROBS,
-                      progress: bool = True) -> Path:
+def make_standin_svhn(
+    root: str | os.PathLike,
+    n_train: int = 2000,
+    n_test: int = 500,
+    seed: int = 42,
+    mnist=None,
+    count_probs: Sequence[float] = STANDIN_COUNT_PROBS,
+    progress: bool = True,
+) -> Path:
     """Write an SVHN-format stand-in to ``root/train`` and ``root/test``; return ``root``.
 
     Each split holds ``1.png``, ``2.png``, ... (house numbers of 1-6 MNIST digits; train
@@ -483,12 +543,17 @@ def make_standin_svhn(root: str | os.PathLike, n_train: int = 2000, n_test: int 
         raise ValueError(f"n_train and n_test must be >= 1, got {n_train} and {n_test}")
     probs = np.asarray(count_probs, dtype=float)
     if probs.ndim != 1 or np.any(probs < 0) or not np.isclose(probs.sum(), 1):
-        raise ValueError(f"count_probs must be shares of 1, 2, .. digits summing to 1, got {list(count_probs)}")
+        raise ValueError(
+            f"count_probs must be shares of 1, 2, .. digits summing to 1, got {list(count_probs)}"
+        )
     root = Path(root)
     stamp = f"standin v1 n_train={n_train} n_test={n_test} seed={seed} probs={probs.round(4).tolist()}\n"
     marker = root / "STANDIN.txt"
-    if marker.is_file() and marker.read_text() == stamp and all(
-            (root / s / "digitStruct.mat").is_file() for s in SPLITS):
+    if (
+        marker.is_file()
+        and marker.read_text() == stamp
+        and all((root / s / "digitStruct.mat").is_file() for s in SPLITS)
+    ):
         return root
     if mnist is None:
         from .data import load_mnist
@@ -521,8 +586,14 @@ def make_standin_svhn(root: str | os.PathLike, n_train: int = 2000, n_test: int 
 
 
 # --------------------------------------------------------------------------- figures
-def plot_photos_with_boxes(folder: str | os.PathLike, table: pd.DataFrame, files: Sequence[str],
-                           margin: float = 0.3, ncols: int = 4, size: float = 3.0):
+def plot_photos_with_boxes(
+    folder: str | os.PathLike,
+    table: pd.DataFrame,
+    files: Sequence[str],
+    margin: float = 0.3,
+    ncols: int = 4,
+    size: float = 3.0,
+):
     """Photos with their digit boxes (red, labelled) and the enlarged union box that is cropped (yellow)."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
@@ -548,7 +619,9 @@ def plot_photos_with_boxes(folder: str | os.PathLike, table: pd.DataFrame, files
             ax.add_patch(Rectangle((r.left, r.top), r.width, r.height, fill=False, ec="red", lw=1.2))
             ax.text(r.left, r.top - 2, str(r.label), color="red", fontsize=8, va="bottom")
         left, top, right, bottom = union_box(rows, margin=margin, image_size=(img.shape[1], img.shape[0]))
-        ax.add_patch(Rectangle((left, top), right - left, bottom - top, fill=False, ec="yellow", lw=1.5, ls="--"))
+        ax.add_patch(
+            Rectangle((left, top), right - left, bottom - top, fill=False, ec="yellow", lw=1.5, ls="--")
+        )
         ax.set_title(f"{name}: {''.join(map(str, rows['label']))}", fontsize=9)
     fig.tight_layout()
     return fig
@@ -577,13 +650,19 @@ def sequence_log_callback(x_val: np.ndarray, y_val: np.ndarray, batch_size: int 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
             pred = decode_predictions(self.model.predict(x_val, batch_size=batch_size, verbose=0))
-            row = dict(epoch=epoch + 1, loss=logs.get("loss", np.nan), val_loss=logs.get("val_loss", np.nan),
-                       val_count_acc=float(np.mean(pred[:, 0] == y_val[:, 0])),
-                       val_sequence_acc=sequence_accuracy(y_val, pred))
+            row = dict(
+                epoch=epoch + 1,
+                loss=logs.get("loss", np.nan),
+                val_loss=logs.get("val_loss", np.nan),
+                val_count_acc=float(np.mean(pred[:, 0] == y_val[:, 0])),
+                val_sequence_acc=sequence_accuracy(y_val, pred),
+            )
             self.rows.append(row)
-            print(f"epoch {row['epoch']:3d}  loss {row['loss']:.3f}  val_loss {row['val_loss']:.3f}  "
-                  f"val count acc {row['val_count_acc']:.3f}  val sequence acc {row['val_sequence_acc']:.3f}  "
-                  f"({time.perf_counter() - self._t0:.0f}s)")
+            print(
+                f"epoch {row['epoch']:3d}  loss {row['loss']:.3f}  val_loss {row['val_loss']:.3f}  "
+                f"val count acc {row['val_count_acc']:.3f}  val sequence acc {row['val_sequence_acc']:.3f}  "
+                f"({time.perf_counter() - self._t0:.0f}s)"
+            )
 
     return SequenceLog()
 

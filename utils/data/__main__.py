@@ -7,6 +7,7 @@
 - ``check``: the preflight of ``make test``: every data set the notebooks need is here
   and verified (downloaded when online); else one message saying what to fetch.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,9 @@ def _fetch_one(name: str) -> tuple[int, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m utils.data", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m utils.data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=["list", "where", "fetch", "check"])
     parser.add_argument("names", nargs="*", help="data set names (default for list/where: all)")
     parser.add_argument("--all", action="store_true", help="fetch: every data set the course can fetch")
@@ -77,8 +79,14 @@ def main(argv: list[str] | None = None) -> int:
             print(line, flush=True)
             status |= code
         for name, (notebook, size, step) in TFDS_ONLY.items():
-            print(_line(name, size, "-", f"fetched by TensorFlow Datasets when notebook {notebook} "
-                                         f"runs online; or now: {step}"))
+            print(
+                _line(
+                    name,
+                    size,
+                    "-",
+                    f"fetched by TensorFlow Datasets when notebook {notebook} runs online; or now: {step}",
+                )
+            )
         return status
     names = args.names or (list(DATASETS) if args.command == "where" else [])
     if not names:

@@ -18,6 +18,7 @@ Downloads can come from a mirror instead of the original hosts: set ``COURSE_DAT
 (or :data:`MIRROR`) to a base URL; ``https://host/path`` is then fetched from
 ``<mirror>/host/path``. The tests serve files from a local server this way.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,7 +66,10 @@ class Located:
 
 
 def keras_home() -> Path:
-    """Keras' own folder: ``$KERAS_HOME`` (default ``~/.keras``); data sets in datasets/, weights in models/."""
+    """Keras' own folder: ``$KERAS_HOME`` (default ``~/.keras``).
+
+    Data sets are in datasets/, weights in models/.
+    """
     return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
 
 
@@ -153,8 +157,13 @@ def source_url(url: str) -> str:
     return f"{mirror.rstrip('/')}/{parts.netloc}{parts.path}"
 
 
-def download(url: str, dest: str | os.PathLike, sha256: tuple[str, ...] | str,
-             timeout: float = DOWNLOAD_TIMEOUT, progress: bool = True) -> Path:
+def download(
+    url: str,
+    dest: str | os.PathLike,
+    sha256: tuple[str, ...] | str,
+    timeout: float = DOWNLOAD_TIMEOUT,
+    progress: bool = True,
+) -> Path:
     """Download ``url`` to ``dest`` atomically and verify its SHA-256.
 
     The bytes go to a temporary file beside ``dest``; only when the download is complete
@@ -188,11 +197,14 @@ def download(url: str, dest: str | os.PathLike, sha256: tuple[str, ...] | str,
         except http.client.HTTPException as exc:  # IncompleteRead and friends are no OSError
             raise IncompleteDownloadError(f"download of {url} broke off: {exc!r}") from exc
         if total is not None and received < total:
-            raise IncompleteDownloadError(f"download of {url} broke off after {received:,} of "
-                                          f"{total:,} bytes; nothing was saved")
+            raise IncompleteDownloadError(
+                f"download of {url} broke off after {received:,} of {total:,} bytes; nothing was saved"
+            )
         if digest.hexdigest() not in accepted:
-            raise ChecksumError(f"download of {url} has SHA-256 {digest.hexdigest()}, expected "
-                                f"{' or '.join(accepted)}; nothing was saved")
+            raise ChecksumError(
+                f"download of {url} has SHA-256 {digest.hexdigest()}, expected "
+                f"{' or '.join(accepted)}; nothing was saved"
+            )
     return dest
 
 
@@ -243,12 +255,12 @@ def _fetch_parts(ds: DataSet, item: File, folder: Path, progress: bool = True) -
     if progress and todo:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(pieces), initial=len(have), unit="file", desc=f"{ds.name} files",
-                   leave=False)
+        bar = tqdm(total=len(pieces), initial=len(have), unit="file", desc=f"{ds.name} files", leave=False)
     try:
         for digest, name in todo:
-            _download_retrying(source_url(item.url + urllib.parse.quote(name)), where / name,
-                               (digest,), progress=False)
+            _download_retrying(
+                source_url(item.url + urllib.parse.quote(name)), where / name, (digest,), progress=False
+            )
             if bar is not None:
                 bar.update(1)
     finally:
@@ -267,7 +279,8 @@ def _fetch_parts(ds: DataSet, item: File, folder: Path, progress: bool = True) -
         if digest.hexdigest() not in item.sha256:
             raise ChecksumError(
                 f"{ds.title}: the {len(pieces)} files joined have SHA-256 {digest.hexdigest()}, "
-                f"expected {' or '.join(item.sha256)}; nothing was saved")
+                f"expected {' or '.join(item.sha256)}; nothing was saved"
+            )
     shutil.rmtree(where, ignore_errors=True)
 
 
@@ -276,8 +289,7 @@ def offline() -> bool:
     return os.environ.get("COURSE_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def fetch(ds: DataSet | str, dest_root: str | os.PathLike | None = None,
-          progress: bool = True) -> Located:
+def fetch(ds: DataSet | str, dest_root: str | os.PathLike | None = None, progress: bool = True) -> Located:
     """Download the first downloadable variant of ``ds`` into ``<dest_root>/<subdir>``.
 
     Files already there and verified are kept; the others are downloaded (atomically,
@@ -323,9 +335,13 @@ def locate(name: str, data_dir: str | os.PathLike | None = None, download: bool 
             why = f"Download failed: {exc}."
     else:
         why = "It cannot be downloaded automatically."
-    how = (f"To fetch it (needs internet): {ds.fetch_command}"
-           if any(v.downloadable for v in ds.variants) else f"To get it: {ds.manual}")
+    how = (
+        f"To fetch it (needs internet): {ds.fetch_command}"
+        if any(v.downloadable for v in ds.variants)
+        else f"To get it: {ds.manual}"
+    )
     raise DataNotFoundError(
-        f"Data set {ds.name!r} ({ds.title}) not found.\nLooked in:\n" + "\n".join(looked)
+        f"Data set {ds.name!r} ({ds.title}) not found.\nLooked in:\n"
+        + "\n".join(looked)
         + f"\n{why}\n{how}\nOr set COURSE_DATA_DIR to a folder that holds {ds.subdir}/."
     )

@@ -7,6 +7,7 @@ Every loader returns ``(x_train, y_train), (x_test, y_test)`` with
 
 Scale pixel values (``x / 255``) inside the model or the input pipeline, not here.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -21,10 +22,19 @@ import numpy as np
 from .fetch import Located, locate
 
 MNIST_CLASSES = [str(d) for d in range(10)]
-FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer",
-                   "dog", "frog", "horse", "ship", "truck"]
+FASHION_MNIST_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 RPS_CLASSES = ["paper", "rock", "scissors"]  # alphabetical, as image_dataset_from_directory orders them
 
 Split = tuple[np.ndarray, np.ndarray]
@@ -38,7 +48,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise ValueError(f"{path}: not an IDX file of unsigned bytes (magic {data[:4].hex()})")
     ndim = data[3]
-    dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != int(np.prod(dims)):
         raise ValueError(f"{path}: header says shape {dims} but holds {body.size} values (truncated?)")
@@ -121,8 +131,11 @@ def rps_directories(data_dir=None, download: bool = True, small: bool | None = N
     """
     from .fetch import DataNotFoundError
 
-    names = {True: ["rock_paper_scissors_28px"], False: ["rock_paper_scissors"],
-             None: ["rock_paper_scissors", "rock_paper_scissors_28px"]}[small]
+    names = {
+        True: ["rock_paper_scissors_28px"],
+        False: ["rock_paper_scissors"],
+        None: ["rock_paper_scissors", "rock_paper_scissors_28px"],
+    }[small]
     errors = []
     for i, name in enumerate(names):
         try:
@@ -138,8 +151,9 @@ def rps_directories(data_dir=None, download: bool = True, small: bool | None = N
     raise DataNotFoundError("\n\n".join(errors))
 
 
-def read_image_folder(folder: str | os.PathLike, classes: list[str],
-                      image_size: tuple[int, int] | None = None) -> Split:
+def read_image_folder(
+    folder: str | os.PathLike, classes: list[str], image_size: tuple[int, int] | None = None
+) -> Split:
     """Read ``folder/<class>/*.png|jpg`` into RGB uint8 arrays (sorted by class, then file)."""
     from PIL import Image
 
@@ -148,8 +162,9 @@ def read_image_folder(folder: str | os.PathLike, classes: list[str],
     for label, cls in enumerate(classes):
         files = sorted(p for p in (folder / cls).glob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
         if not files:
-            raise FileNotFoundError(f"no images in {folder / cls}; expected {folder}/<class>/*.png "
-                                    f"for classes {classes}")
+            raise FileNotFoundError(
+                f"no images in {folder / cls}; expected {folder}/<class>/*.png for classes {classes}"
+            )
         for path in files:
             with Image.open(path) as im:
                 im = im.convert("RGB")
@@ -160,12 +175,15 @@ def read_image_folder(folder: str | os.PathLike, classes: list[str],
     return np.stack(xs), np.array(ys, dtype=np.uint8)
 
 
-def load_rock_paper_scissors(data_dir=None, download: bool = True, small: bool | None = None,
-                             image_size: tuple[int, int] | None = None) -> tuple[Split, Split]:
+def load_rock_paper_scissors(
+    data_dir=None, download: bool = True, small: bool | None = None, image_size: tuple[int, int] | None = None
+) -> tuple[Split, Split]:
     """Rock-Paper-Scissors: x ``(2520, h, w, 3)`` / ``(372, h, w, 3)`` uint8 RGB, y (``RPS_CLASSES``).
 
     ``h = w = 300`` for the originals, 28 for the offline copy, or ``image_size=(h, w)``.
     """
     train_dir, test_dir = rps_directories(data_dir, download, small)
-    return (read_image_folder(train_dir, RPS_CLASSES, image_size),
-            read_image_folder(test_dir, RPS_CLASSES, image_size))
+    return (
+        read_image_folder(train_dir, RPS_CLASSES, image_size),
+        read_image_folder(test_dir, RPS_CLASSES, image_size),
+    )

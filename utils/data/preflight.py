@@ -11,6 +11,7 @@ Not needed here: data sets with an offline stand-in in the notebooks (SVHN in 07
 cats_vs_dogs in 05, EuroSAT in 06). Rock-Paper-Scissors is needed in one of its two forms
 (the 300x300 originals, or the 28x28 copy).
 """
+
 from __future__ import annotations
 
 import re
@@ -76,8 +77,14 @@ def check(online: bool | None = None, progress: bool = True) -> tuple[list[str],
             except ChecksumError as exc:
                 ds = get_dataset(name)
                 where = re.search(r": (.*?) has SHA-256", str(exc))
-                problems.append(Problem(name, ds.size, f"delete it, then: {ds.fetch_command}",
-                                        f"wrong SHA-256 in {where.group(1) if where else '?'}"))
+                problems.append(
+                    Problem(
+                        name,
+                        ds.size,
+                        f"delete it, then: {ds.fetch_command}",
+                        f"wrong SHA-256 in {where.group(1) if where else '?'}",
+                    )
+                )
                 found = False
                 break
         if found is False:
@@ -88,8 +95,9 @@ def check(online: bool | None = None, progress: bool = True) -> tuple[list[str],
             try:
                 found = fetch(name, progress=progress)
             except (OSError, ChecksumError, DataNotFoundError) as exc:
-                problems.append(Problem(name, ds.size, ds.fetch_command,
-                                        f"download failed: {str(exc).splitlines()[0]}"))
+                problems.append(
+                    Problem(name, ds.size, ds.fetch_command, f"download failed: {str(exc).splitlines()[0]}")
+                )
                 continue
         if found is None:
             how = ds.fetch_command if _downloadable(name) else (ds.manual or "")
@@ -102,15 +110,21 @@ def check(online: bool | None = None, progress: bool = True) -> tuple[list[str],
 def message(problems: list[Problem], is_offline: bool) -> str:
     """The one message a student sees when data is missing."""
     n = len(problems)
-    head = (f"Data check failed: {n} data set{'s' if n != 1 else ''} the notebooks need "
-            f"{'are' if n != 1 else 'is'} missing or broken"
-            + (" (COURSE_OFFLINE=1, so nothing was downloaded):" if is_offline else ":"))
+    head = (
+        f"Data check failed: {n} data set{'s' if n != 1 else ''} the notebooks need "
+        f"{'are' if n != 1 else 'is'} missing or broken"
+        + (" (COURSE_OFFLINE=1, so nothing was downloaded):" if is_offline else ":")
+    )
     width = max(len(p.name) for p in problems)
     size_width = max(len(p.size) for p in problems)
-    rows = [f"  {p.name:{width}s}  {p.size:{size_width}s}  "
-            f"{p.why + ': ' if p.why != 'missing' else ''}{p.how}" for p in problems]
-    tail = ("Fetch everything with `make data` (needs internet), or set COURSE_DATA_DIR to a "
-            "folder that holds them (CI uses ../shared/data).")
+    rows = [
+        f"  {p.name:{width}s}  {p.size:{size_width}s}  {p.why + ': ' if p.why != 'missing' else ''}{p.how}"
+        for p in problems
+    ]
+    tail = (
+        "Fetch everything with `make data` (needs internet), or set COURSE_DATA_DIR to a "
+        "folder that holds them (CI uses ../shared/data)."
+    )
     return "\n".join([head, *rows, tail])
 
 
@@ -121,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print(message(problems, is_offline), file=sys.stderr)
         return 1
-    print(f"Data check: all {len(lines)} data sets the notebooks need are present and verified "
-          f"({time.perf_counter() - start:.1f} s).")
+    print(
+        f"Data check: all {len(lines)} data sets the notebooks need are present and verified "
+        f"({time.perf_counter() - start:.1f} s)."
+    )
     return 0
 
 

@@ -3,6 +3,7 @@
 Columns are lower-case: ``open, high, low, close, volume`` (plus ``adj_close`` for the
 index). Dates are ``datetime64``, tickers strings; rows are sorted by date, then ticker.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -26,8 +27,9 @@ def _filter(frame: pd.DataFrame, tickers, start, end) -> pd.DataFrame:
     return frame.set_index(["date", "ticker"]).sort_index()
 
 
-def load_stock_prices(tickers=None, start=None, end=None, data_dir=None,
-                      download: bool = True) -> pd.DataFrame:
+def load_stock_prices(
+    tickers=None, start=None, end=None, data_dir=None, download: bool = True
+) -> pd.DataFrame:
     """Daily OHLCV of the 505 S&P 500 members in ``all_stocks_5yr.csv`` (2013-02-08 to 2018-02-07).
 
     Returns a frame indexed by ``(date, ticker)`` with float columns ``open, high, low,
@@ -36,9 +38,18 @@ def load_stock_prices(tickers=None, start=None, end=None, data_dir=None,
     ``tickers``, ``start`` and ``end`` (inclusive) select a part.
     """
     located = locate("sp500_stocks", data_dir, download)
-    raw = pd.read_csv(located.path / "all_stocks_5yr.csv", parse_dates=["date"],
-                      dtype={"open": "float64", "high": "float64", "low": "float64",
-                             "close": "float64", "volume": "float64", "Name": "string"})
+    raw = pd.read_csv(
+        located.path / "all_stocks_5yr.csv",
+        parse_dates=["date"],
+        dtype={
+            "open": "float64",
+            "high": "float64",
+            "low": "float64",
+            "close": "float64",
+            "volume": "float64",
+            "Name": "string",
+        },
+    )
     raw = raw.rename(columns={"Name": "ticker"})
     raw["ticker"] = raw["ticker"].astype(str)
     cols = ["date", "ticker", "open", "high", "low", "close", "volume"]

@@ -1,0 +1,204 @@
+"""How long does each CIFAR-10 network take to reach 70 %, 75 %, 80 % and 85 % test accuracy?
+
+    python benchmarks/time_to_accuracy.py                       # all models, 2 rounds (hours)
+    python benchmarks/time_to_accuracy.py --models reference small_cnn --rounds 1
+    python benchmarks/time_to_accuracy.py --max-minutes 5       # a quick look
+
+Trains each network on the 50,000 CIFAR-10 training images (the JPEG copy offline) and
+evaluates it on the 10,000 test images at the end of every epoch (evaluation time is not
+counted as training time). Every run is its own process, so peak memory is per model and
+one run cannot warm up the next; models run in alternating order (A B C, then C B A, ...)
+so that drift of the machine's speed falls on all of them alike.
+
+The reference is the CIFAR-10 CNN of "Machine Learning for Algorithmic Trading" (2nd ed.,
+ch. 18, notebook 03), ported to Keras 3 as written there: three 2x2 convolutions with 16,
+32 and 64 filters, each followed by 2x2 max pooling, dropout 0.3, Dense 500, dropout 0.4,
+softmax (528,054 parameters), Adam at its default rate, batch size 32, no schedule.
+The course's networks use the recipe of notebook 03 (Adam, warm-up + cosine schedule).
+
+Prints, for each model: wall time of training until each accuracy was first reached,
+images per second, peak resident memory, best accuracy, and the ratio course / reference.
+Run it by hand on an otherwise idle machine; it is never a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+TARGETS = (0.70, 0.75, 0.80, 0.85)
+
+# name -> (epochs planned, batch size, peak learning rate, schedule)
+RECIPES = {
+    "reference": dict(epochs=40, batch_size=32, learning_rate=1e-3, schedule="constant"),
+    "small_cnn": dict(epochs=12, batch_size=128, learning_rate=2e-3, schedule="cosine"),
+    "alexnet": dict(epochs=15, batch_size=128, learning_rate=2e-3, schedule="cosine"),
+}
+
+
+def reference_cnn():
+    """ML4T ch. 18, notebook 03's CNN (Keras 3: keras.Input instead of input_shape=)."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential(
+        [
+            keras.Input(shape=(32, 32, 3)),
+            layers.Conv2D(16, 2, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(32, 2, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 2, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Dropout(0.3),
+            layers.Flatten(),
+            layers.Dense(500, activation="relu"),
+            layers.Dropout(0.4),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="reference_cnn",
+    )
+
+
+def build(name: str):
+    """The network called ``name``, built the way notebook 03 builds it."""
+    from utils import models
+
+    if name == "reference":
+        return reference_cnn()
+    if name == "small_cnn":
+        return models.small_cnn(
+            input_shape=(32, 32, 3),
+            filters=(32, 64, 128),
+            dense_units=256,
+            conv_dropout=0.1,
+            dense_dropout=0.3,
+        )
+    if name == "alexnet":
+        return models.alexnet_cifar(
+            input_shape=(32, 32, 3), filters=(64, 128, 256, 256, 192), dense_units=1024, dropout=0.3
+        )
+    raise ValueError(f"unknown model {name!r}; choose from {sorted(RECIPES)}")
+
+
+def run_one(name: str, max_minutes: float, seed: int) -> dict:
+    """Train ``name`` in this process and return its curve (called in a child process)."""
+    import keras
+
+    from utils import set_seeds, setup_devices
+    from utils.data import load_cifar10
+    from utils.pipeline import make_dataset
+
+    setup_devices(verbose=False)
+    recipe = RECIPES[name]
+    (x_train, y_train), (x_test, y_test) = load_cifar10()
+    train_ds = make_dataset(x_train, y_train, recipe["batch_size"], shuffle=True, seed=seed)
+    test_ds = make_dataset(x_test, y_test, 500)
+    set_seeds(seed)
+    model = build(name)
+    steps = int(train_ds.cardinality())
+    if recipe["schedule"] == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(
+            0.0,
+            decay_steps=(recipe["epochs"] - 1) * steps,
+            warmup_target=recipe["learning_rate"],
+            warmup_steps=steps,
+        )
+    else:
+        rate = recipe["learning_rate"]
+    model.compile(keras.optimizers.Adam(rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    curve, trained = [], 0.0
+    for epoch in range(1, recipe["epochs"] + 1):
+        start = time.perf_counter()
+        model.fit(train_ds, epochs=1, verbose=0, shuffle=False)
+        trained += time.perf_counter() - start
+        accuracy = float(model.evaluate(test_ds, verbose=0, return_dict=True)["accuracy"])
+        curve.append((epoch, trained, accuracy))
+        print(
+            f"  {name} epoch {epoch}: {trained / 60:.2f} min, test accuracy {accuracy:.4f}", file=sys.stderr
+        )
+        if accuracy >= TARGETS[-1] or trained > max_minutes * 60:
+            break
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return dict(
+        model=name,
+        parameters=int(model.count_params()),
+        curve=curve,
+        images_per_second=len(x_train) * len(curve) / trained,
+        peak_mib=peak_mib,
+        best=max(a for _, _, a in curve),
+        threads=os.cpu_count(),
+    )
+
+
+def minutes_to(result: dict, target: float):
+    for _, seconds, accuracy in result["curve"]:
+        if accuracy >= target:
+            return seconds / 60
+    return None
+
+
+def _fmt(value, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--models", nargs="+", default=list(RECIPES), choices=list(RECIPES))
+    parser.add_argument("--rounds", type=int, default=2, help="runs per model, in alternating order")
+    parser.add_argument("--max-minutes", type=float, default=30.0, help="stop a run after this much training")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_one(args.child, args.max_minutes, args.seed)))
+        return
+    results: dict[str, list[dict]] = {m: [] for m in args.models}
+    for r in range(args.rounds):
+        order = args.models if r % 2 == 0 else list(reversed(args.models))
+        for name in order:
+            print(f"round {r + 1}: {name}", file=sys.stderr)
+            cmd = [sys.executable, __file__, "--child", name, "--max-minutes", str(args.max_minutes)]
+            out = subprocess.run(
+                cmd + ["--seed", str(args.seed)], check=True, stdout=subprocess.PIPE, text=True
+            )
+            results[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    header = f"{'model':10s} {'params':>9s} " + " ".join(f"{f'to {t:.0%}':>8s}" for t in TARGETS)
+    print(header + f" {'img/s':>7s} {'peak MiB':>9s} {'best':>6s}   (minutes of training; mean of runs)")
+    summary = {}
+    for name, runs in results.items():
+        times = []
+        for t in TARGETS:
+            reached = [minutes_to(run, t) for run in runs]
+            times.append(None if None in reached else sum(reached) / len(reached))
+        ips = sum(run["images_per_second"] for run in runs) / len(runs)
+        peak = max(run["peak_mib"] for run in runs)
+        best = sum(run["best"] for run in runs) / len(runs)
+        summary[name] = times
+        print(
+            f"{name:10s} {runs[0]['parameters']:9,d} "
+            + " ".join(f"{_fmt(m, '8.1f')}" for m in times)
+            + f" {ips:7.0f} {peak:9.0f} {best:6.2%}"
+        )
+    if "reference" in summary:
+        for name, times in summary.items():
+            if name == "reference":
+                continue
+            ratios = [
+                None if (a is None or b is None) else a / b for a, b in zip(times, summary["reference"])
+            ]
+            print(
+                f"ratio {name} / reference, time to "
+                + ", ".join(f"{t:.0%}: {_fmt(x, '.2f')}" for t, x in zip(TARGETS, ratios))
+            )
+
+
+if __name__ == "__main__":
+    main()
