@@ -147,3 +147,29 @@ def test_makefile_gpu_setup_has_its_own_stamp():
     cpu_rule = make.split("$(VENV)/.installed: requirements.txt pyproject.toml\n", 1)[1].split("\n\n", 1)[0]
     assert "and-cuda" not in cpu_rule
     assert "COURSE_FIGURES_DIR=" in make and "COURSE_IMAGES_DIR" not in make
+
+
+def _recipe(target: str) -> list[str]:
+    """The command lines of a Makefile target's recipe."""
+    lines = (REPO / "Makefile").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    recipe = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return recipe
+
+
+def test_make_test_checks_data_and_style_before_running_anything():
+    recipe = _recipe("test")
+    assert "utils.data check" in recipe[0], "the data check comes first and fails fast"
+    assert any("lint" in line for line in recipe), "make test runs make lint"
+    pytest_line = next(i for i, line in enumerate(recipe) if "pytest" in line)
+    lint_line = next(i for i, line in enumerate(recipe) if "lint" in line)
+    assert lint_line < pytest_line
+
+
+def test_make_lint_runs_ruff_and_checks_lessons():
+    recipe = " ".join(_recipe("lint"))
+    assert "ruff check" in recipe and "ruff format --check" in recipe and "utils.nbsave --check" in recipe

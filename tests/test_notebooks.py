@@ -1,4 +1,4 @@
-"""Course conventions every committed notebook must follow (see COURSE_DESIGN section 4)."""
+"""Course conventions every committed notebook must follow (README, "Conventions (for authors)")."""
 
 import json
 import re
@@ -57,7 +57,7 @@ def test_committed_outputs_are_clean(path):
     assert not re.search(r"(/root/|/tmp/|/work/|/home/[a-z])", text), "absolute machine paths in the outputs"
     meta = json.loads(path.read_text())["metadata"].get("course", {})
     if meta.get("committed_run") == "stand-in":
-        # notebooks whose real data or weights cannot be had here (COURSE_DESIGN: stand-in
+        # notebooks whose real data or weights cannot be had here (README: stand-in
         # data) may carry a stand-in run, which must say so in its outputs
         assert "STAND-IN" in text, "a stand-in run must print a STAND-IN banner"
     else:
