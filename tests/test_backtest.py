@@ -49,7 +49,12 @@ def test_long_short_returns_timing_costs_and_turnover():
     r0 = nxt.loc[d0]
     expected = r0[["T08", "T09"]].mean() - r0[["T00", "T01"]].mean()
     assert out.loc[d0, "gross"] == pytest.approx(expected)  # w_t times the return t -> t+1
-    np.testing.assert_allclose(out["turnover"], [2.0, 0.0, 4.0])  # build, hold, flip
+    w = quantile_weights(sig, 5).to_numpy()
+    r = nxt.unstack().to_numpy()
+    drift = w * (1 + r) / (1 + (w * r).sum(axis=1, keepdims=True))
+    expected = [2.0] + [np.abs(w[k] - drift[k - 1]).sum() for k in (1, 2)]
+    np.testing.assert_allclose(out["turnover"], expected)  # build, hold (the drift only), flip
+    assert out["turnover"].iloc[1] < 0.05 and 3.9 < out["turnover"].iloc[2] <= 4.0
     np.testing.assert_allclose(out["cost"], out["turnover"] * 10 / 1e4)
     np.testing.assert_allclose(out["net"], out["gross"] - out["cost"])
     assert out["n_long"].tolist() == [2, 2, 2] and out["n_short"].tolist() == [2, 2, 2]
@@ -146,3 +151,50 @@ def test_alphalens_tables():
     assert 0 <= t["turnover"].loc["top quantile turnover", "1D"] <= 1
     with pytest.raises(ValueError, match="factor_quantile"):
         alphalens_tables(pd.DataFrame({"1D": [0.0]}))
+
+
+def test_tied_names_get_the_same_weight_and_a_constant_signal_is_flat():
+    idx, rng = panel(n_dates=3, n_tickers=10)
+    flat = pd.Series(0.0, index=idx)  # no view at all
+    w = quantile_weights(flat, 5)
+    assert (w == 0).all().all()
+    nxt = pd.Series(rng.normal(0, 0.01, len(idx)), index=idx)
+    out = long_short_returns(flat, nxt)
+    assert (out["gross"] == 0).all() and (out["turnover"] == 0).all()
+    assert (out["n_long"] == 0).all() and (out["n_short"] == 0).all()
+    # three names tied across the top boundary share the top leg's weight equally
+    sig = pd.Series(np.tile([0, 1, 2, 3, 4, 5, 6, 7, 7, 7.0], 3), index=idx)
+    w = quantile_weights(sig, 5)
+    np.testing.assert_allclose(w.iloc[0][["T07", "T08", "T09"]], 1 / 3)
+    np.testing.assert_allclose(w.iloc[0][["T00", "T01"]], -1 / 2)
+    np.testing.assert_allclose(w.sum(axis=1), 0.0, atol=1e-12)
+
+
+def test_turnover_charges_the_trades_that_undo_the_drift():
+    """Holding the same target weights still trades: winners are trimmed, losers topped up."""
+    idx, _ = panel(n_dates=2, n_tickers=10)
+    sig = pd.Series(np.tile(np.arange(10.0), 2), index=idx)
+    r = np.zeros(10)
+    r[9], r[0] = 0.10, 0.10  # one long and one short name rise 10 % on day 0
+    nxt = pd.Series(np.r_[r, np.zeros(10)], index=idx)
+    out = long_short_returns(sig, nxt, quantiles=5, cost_bps=10)
+    g = 0.5 * 0.10 - 0.5 * 0.10  # gross return of day 0
+    drifted = np.array([-0.5 * 1.1, -0.5, 0.5, 0.5 * 1.1]) / (1 + g)
+    target = np.array([-0.5, -0.5, 0.5, 0.5])
+    assert out["turnover"].iloc[0] == pytest.approx(2.0)
+    assert out["turnover"].iloc[1] == pytest.approx(np.abs(target - drifted).sum())  # 0.1, not 0
+    np.testing.assert_allclose(out["cost"], out["turnover"] * 10 / 1e4)
+
+
+def test_quantile_spread_agrees_with_alphalens_at_every_horizon():
+    close, fwd1 = prices_and_signal()
+    signal = fwd1.loc[: close.index[-12]] + pd.Series(
+        np.random.default_rng(1).normal(0, 0.02, len(fwd1.loc[: close.index[-12]])),
+        index=fwd1.loc[: close.index[-12]].index,
+    )
+    data = alphalens_factor_data(signal, close, periods=(1, 5, 10), verbose=False)
+    # quantiles of unequal size on different dates (as ties or missing stocks give them)
+    data = data.drop(data[data["factor_quantile"] == 5].groupby(level=0).head(1).index[::2])
+    ours = quantile_spread(data)["mean_bps_per_day"]
+    theirs = alphalens_tables(data)["returns"].loc["top - bottom"]
+    np.testing.assert_allclose(ours.to_numpy(), theirs[ours.index].to_numpy(), rtol=1e-9)

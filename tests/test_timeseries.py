@@ -302,3 +302,16 @@ def test_short_term_reversal_uses_past_prices_only():
         short_term_reversal(close, 0)
     with pytest.raises(TypeError, match="date, ticker"):
         short_term_reversal(close.droplevel(1), 5)
+
+
+def test_split_by_date_on_a_panel_counts_dates_not_rows():
+    """gap=2 on a (date, ticker) panel purges two dates, however many tickers a date holds."""
+    dates = pd.bdate_range("2016-01-04", periods=12)
+    idx = pd.MultiIndex.from_product([dates, ["A", "B", "C"]], names=["date", "ticker"])
+    panel = pd.Series(np.arange(len(idx), dtype=float), index=idx)
+    train, val, test = split_by_date(panel, dates[3], dates[7], gap=2)
+    day = lambda part: part.index.get_level_values("date").unique()  # noqa: E731
+    assert list(day(train)) == list(dates[:4])
+    assert list(day(val)) == list(dates[6:8])  # dates[4] and dates[5] purged
+    assert list(day(test)) == list(dates[10:])  # dates[8] and dates[9] purged
+    assert len(val) == 2 * 3 and len(test) == 2 * 3

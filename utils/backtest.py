@@ -3,7 +3,8 @@ transaction costs, its performance statistics, and the glue to alphalens.
 
 Timing convention of :func:`long_short_returns`: the signal of date t is known at the close
 of t; the portfolio is formed at that close and earns the close-to-close return from t to
-the next trading day t+1. Costs are charged on the weight traded at t.
+the next trading day t+1. Costs are charged on the weight traded at t, including the trades
+that undo the drift of yesterday's weights.
 """
 
 from __future__ import annotations
@@ -30,9 +31,12 @@ def _check_series(s, name):
 def quantile_weights(signal: pd.Series, quantiles: int = 5) -> pd.DataFrame:
     """Equal weights per date: +1/n on the top quantile of ``signal``, -1/n on the bottom one.
 
-    Quantiles are :func:`utils.timeseries.cross_sectional_quantile` (each date's ranks,
-    ties broken by order of appearance, so the buckets have equal sizes, as in alphalens). Returns a date x ticker frame of weights
-    (0 for the middle quantiles); each date's long leg sums to +1, the short leg to -1.
+    Quantiles are :func:`utils.timeseries.cross_sectional_quantile` (each date's ranks, so
+    the buckets have equal sizes, as in alphalens). **Tied values get the same weight**: a
+    group of equal values shares the weights its members would have had (their mean), so
+    the order of the rows never matters and a constant signal (no view) gives no position.
+    Returns a date x ticker frame of weights (0 for the middle quantiles); without ties
+    each date's long leg sums to +1 and the short leg to -1.
     """
     _check_series(signal, "signal")
     if not isinstance(quantiles, int) or quantiles < 2:
@@ -50,6 +54,7 @@ def quantile_weights(signal: pd.Series, quantiles: int = 5) -> pd.DataFrame:
     w = pd.Series(0.0, index=sig.index)
     w[top] = 1.0 / n_top[top]
     w[bottom] = -1.0 / n_bottom[bottom]
+    w = w.groupby([sig.index.get_level_values(0), sig.to_numpy()]).transform("mean")  # ties share
     return w.unstack(level=1).fillna(0.0).sort_index()
 
 
@@ -61,19 +66,25 @@ def long_short_returns(
     ``signal`` (date t) forms the weights at the close of t; ``next_returns`` is indexed
     by the same (t, ticker) and holds the return from close t to close t+1 (e.g.
     ``forward_returns(close, 1)``): the portfolio's gross return of date t is
-    ``sum(w_t * r_{t->t+1})``, each leg at 100 % (long +1, short -1, 200 % gross).
-    A stock without a next return (delisted) earns 0. Turnover of date t is
-    ``sum |w_t - w_{t-1}|`` (the first date: building the book, 2.0); cost =
-    turnover x ``cost_bps`` / 10,000 per side traded. Returns a frame indexed by date with
-    ``gross``, ``cost``, ``net``, ``turnover``, ``n_long``, ``n_short``.
+    ``g_t = sum(w_t * r_{t->t+1})``, each leg at 100 % (long +1, short -1, 200 % gross).
+    A stock without a next return (delisted) earns 0.
+
+    Turnover of date t is what must be traded at the close of t to go from the book held
+    (yesterday's weights after a day of returns) to the new weights:
+    ``sum |w_t - w_{t-1} (1 + r_{t-1}) / (1 + g_{t-1})|``. The drift term charges the
+    trades that trim winners and top up losers even when the targets do not change. On
+    the first date the book is built from cash: turnover 2.0 (1.0 a leg); replacing every
+    name of both legs costs 4.0. Cost = turnover x ``cost_bps`` / 10,000. Returns a frame
+    indexed by date with ``gross``, ``cost``, ``net``, ``turnover``, ``n_long``, ``n_short``.
     """
     _check_series(next_returns, "next_returns")
     if cost_bps < 0:
         raise ValueError(f"cost_bps must be >= 0, got {cost_bps!r}")
     w = quantile_weights(signal, quantiles)
-    r = next_returns.unstack(level=1).reindex(index=w.index, columns=w.columns)
-    gross = (w * r.fillna(0.0)).sum(axis=1)
-    turnover = w.diff().abs().sum(axis=1)
+    r = next_returns.unstack(level=1).reindex(index=w.index, columns=w.columns).fillna(0.0)
+    gross = (w * r).sum(axis=1)
+    drifted = (w * (1.0 + r)).div(1.0 + gross, axis=0)  # the book at the next close, before trading
+    turnover = (w - drifted.shift(1)).abs().sum(axis=1)
     turnover.iloc[0] = w.iloc[0].abs().sum()
     cost = turnover * cost_bps / 1e4
     out = pd.DataFrame(
@@ -164,14 +175,17 @@ def alphalens_factor_data(
 def quantile_spread(factor_data: pd.DataFrame) -> pd.DataFrame:
     """Top-minus-bottom quantile spread per horizon from alphalens factor data.
 
-    For each forward-return column (``1D``, ``5D``...) and each date: the mean return of
-    the top quantile minus that of the bottom quantile, converted to a per-day rate
-    (``(1 + r) ** (1 / h) - 1`` for each leg, as alphalens does). Returns one row a
-    horizon: ``mean_bps_per_day``, ``t_stat`` (over dates; for h > 1 the dates' windows
-    overlap, so the t-statistic is too large by roughly sqrt(h)) and ``n_dates``.
+    Convention (alphalens' ``mean_return_by_quantile`` + ``rate_of_return``): for each
+    forward-return column (``1D``, ``5D``...), the mean h-day return of the top quantile
+    and of the bottom quantile (each date's mean over the quantile's stocks, averaged over
+    the dates), each converted to a daily rate
+    ``(1 + mean) ** (1 / h) - 1``; ``mean_bps_per_day`` is the difference, equal to the
+    ``top - bottom`` row of :func:`alphalens_tables`. ``t_stat`` is that of the per-date
+    spreads of the h-day returns (for h > 1 the dates' windows overlap, so it is too large
+    by roughly sqrt(h)); ``n_dates`` counts those dates.
 
-    Note: alphalens >= 0.5 prints *half* of this spread (a 100 % gross book); this is
-    the full difference between the two quantiles (100 % long and 100 % short).
+    Note: alphalens >= 0.5 prints *half* of this spread in its tear sheet (a 100 % gross
+    book); this is the full difference between the two quantiles (100 % long and 100 % short).
     """
     import alphalens as al
 
@@ -185,11 +199,11 @@ def quantile_spread(factor_data: pd.DataFrame) -> pd.DataFrame:
     rows = {}
     for col in cols:
         days = pd.Timedelta(col).days
-        rate = (1.0 + factor_data[col]) ** (1.0 / days) - 1.0
-        by = rate.groupby([factor_data.index.get_level_values(0), q]).mean().unstack()
+        by = factor_data[col].groupby([factor_data.index.get_level_values(0), q]).mean().unstack()
+        rate = (1.0 + by.mean()) ** (1.0 / days) - 1.0  # mean over dates of each date's quantile mean
         spread = (by[top] - by[bottom]).dropna()
         rows[col] = {
-            "mean_bps_per_day": spread.mean() * 1e4,
+            "mean_bps_per_day": (rate[top] - rate[bottom]) * 1e4,
             "t_stat": spread.mean() / spread.std(ddof=1) * np.sqrt(len(spread)),
             "n_dates": len(spread),
         }
@@ -231,6 +245,6 @@ def alphalens_tables(factor_data: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 for p in periods
             }
         )
-    rate.index = [str(i) for i in rate.index]
+    rate.index = [i if isinstance(i, str) else str(int(i)) for i in rate.index]  # quantile 1.0 -> "1"
     rate.index.name = "quantile (bps/day)"
     return {"returns": rate, "information": info, "turnover": turnover}

@@ -4,8 +4,9 @@
 Every indicator is computed per ticker with TA-Lib over the windows 6..20 and expressed
 so that it is comparable across stocks (price-level indicators relative to the close,
 MACD and ADOSC divided by a price or volume scale of the same day or window). Nothing is
-normalised over the sample: a feature at date t uses the ticker's prices up to t only,
-which the truncation check (:func:`truncation_gap`) verifies.
+normalised over the sample: a feature at date t uses the ticker's prices up to t only, the
+cleaning of :func:`clean_prices` included, which the truncation check (:func:`truncation_gap`,
+with ``clean=clean_prices`` on the raw file) verifies.
 
 Labels (:func:`make_labels`) look strictly forward: simple returns from the close of t to
 the close of t + h, their cross-sectional quintiles, and the CNN-TA paper's Buy/Hold/Sell
@@ -51,18 +52,25 @@ def clean_prices(
        carried) are dropped.
     3. ``glitch_close``: a close that moves more than ``glitch_threshold`` from the previous
        close and comes back the next day (next close within ``glitch_tolerance`` of the
-       previous one) is a data error: it is replaced with the previous close. This rule
-       looks one day ahead, as the data vendor's own correction would; it touches the rows
-       listed in the report only.
-    4. ``capital_event_gap``: an opening gap below ``-gap_threshold`` that does not come back
-       (a spin-off or share-class split the file did not adjust for) is treated like a
-       split: all earlier open/high/low/close of the ticker are multiplied by
-       ``open_t / close_{t-1}``. Every indicator is scale-free in prices, so features before
-       the event do not change; the return across the event stops showing a fake crash.
+       previous one) is a data error. Only the next day shows that it is one, so the row is
+       **dropped** (no feature or label is built on a close that was known to be wrong only
+       later); from the next day on, indicators run as if the day had no row.
+    4. ``capital_event_gap``: an opening gap below ``-gap_threshold`` whose close of the same
+       day stays below ``-gap_threshold`` (a spin-off or share-class split the file did not
+       adjust for) is confirmed on the day itself. The prices of that day and of every later
+       day are multiplied by ``close_{t-1} / open_t`` (a forward adjustment: the factor is
+       known at t). Earlier rows are never touched, so the features before the event are
+       exactly those of the raw file, and the return across the event loses its fake crash.
+       (A backward adjustment would rescale the whole earlier history with a factor known
+       only at t; ADX, +DI and -DI are not exactly scale-free, because rescaling breaks ties
+       between up-moves and down-moves.) Price levels after the event are therefore not the
+       traded ones; returns and every scale-free indicator are right.
     5. ``ohlc_order``: low <= open, close <= high is enforced (swap high and low if
        inverted, clip the open into [low, high], widen [low, high] to hold the close).
 
-    Returns ``(clean, report)``; ``clean`` is sorted by (date, ticker), float64.
+    Every rule uses prices up to the row's own date only, so the cleaned row of date t is the
+    same whether the file ends at t or later (``truncation_gap(..., clean=clean_prices)``
+    checks it). Returns ``(clean, report)``; ``clean`` is sorted by (date, ticker), float64.
     """
     _check_prices(prices)
     df = prices[list(PRICE_COLUMNS)].astype("float64").sort_index(level=["ticker", "date"]).copy()
@@ -107,26 +115,27 @@ def clean_prices(
     record(
         "glitch_close",
         mask,
-        "close set to the previous close",
+        "rows dropped (known to be wrong only the next day)",
         examples=", ".join(f"{t} {d:%Y-%m-%d}" for d, t in df.index[mask]),
     )
-    df.loc[mask, "close"] = prev[mask]
+    df = df[~mask]
+    tick = df.index.get_level_values("ticker")
 
-    # 4. unadjusted capital events (opening gaps that stay)
+    # 4. unadjusted capital events (opening gaps that stay down through the day's close)
     close = df["close"]
     prev = close.groupby(level="ticker").shift(1)
-    nxt = close.groupby(level="ticker").shift(-1)
     gap = df["open"] / prev - 1
-    mask = ((gap < -gap_threshold) & ((nxt / prev - 1) < -gap_threshold)).to_numpy()
+    mask = ((gap < -gap_threshold) & (close / prev - 1 < -gap_threshold)).to_numpy()
     record(
         "capital_event_gap",
         mask,
-        "earlier prices scaled by open/previous close",
+        "that day and later prices scaled by previous close/open",
         examples=", ".join(f"{t} {d:%Y-%m-%d}" for d, t in df.index[mask]),
     )
-    for (date, ticker), factor in (df["open"] / prev)[mask].items():
-        earlier = (tick == ticker) & (df.index.get_level_values("date") < date)
-        df.loc[earlier, ["open", "high", "low", "close"]] *= factor
+    dates = df.index.get_level_values("date")
+    for (date, ticker), factor in (prev / df["open"])[mask].items():
+        later = (tick == ticker) & (dates >= date)
+        df.loc[later, ["open", "high", "low", "close"]] *= factor
 
     # 5. OHLC order
     o, h, lo, c = (df[k].to_numpy().copy() for k in ("open", "high", "low", "close"))
@@ -316,19 +325,32 @@ def truncation_gap(
     dates: Iterable,
     indicators: Iterable[str] = INDICATORS,
     windows: Iterable[int] = WINDOWS,
+    clean: Callable[[pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]] | None = None,
 ) -> pd.Series:
     """Look-ahead check: for each date t, the largest absolute difference (per indicator)
     between the features at t computed on the full history and on the history cut at t.
-    All zeros means no indicator uses a price after t."""
+    All zeros means no indicator uses a price after t.
+
+    With ``clean`` (e.g. :func:`clean_prices`), ``prices`` is the raw file: it is cut at t
+    **before** cleaning, so the check covers the cleaning too. A date whose row the cleaning
+    of the full history drops has no features and is skipped."""
     _check_prices(prices)
     indicators = list(indicators)
-    one = prices.xs(ticker, level="ticker").sort_index()
-    full = ticker_features(one, indicators, windows)
+    one = prices[prices.index.get_level_values("ticker") == ticker]
+    if clean is None:
+        clean = lambda frame: (frame, None)  # noqa: E731
+    full_frame = clean(one)[0].xs(ticker, level="ticker").sort_index()
+    full = ticker_features(full_frame, indicators, windows)
+    raw_dates = one.index.get_level_values("date")
     gaps = np.zeros(len(indicators))
     n_w = len(tuple(windows))
     for t in dates:
-        pos = one.index.get_loc(pd.Timestamp(t))
-        cut = ticker_features(one.iloc[: pos + 1], indicators, windows)[-1]
+        t = pd.Timestamp(t)
+        if t not in full_frame.index:
+            continue
+        pos = full_frame.index.get_loc(t)
+        cut_frame = clean(one[raw_dates <= t])[0].xs(ticker, level="ticker").sort_index()
+        cut = ticker_features(cut_frame, indicators, windows)[-1]
         diff = np.abs(np.nan_to_num(full[pos], nan=1e9) - np.nan_to_num(cut, nan=1e9))
         gaps = np.maximum(gaps, diff.reshape(len(indicators), n_w).max(axis=1))
     return pd.Series(gaps, index=indicators, name="max_abs_diff")

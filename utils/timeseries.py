@@ -47,18 +47,21 @@ def make_supervised(series: pd.Series, n_lags: int, horizon: int = 1) -> tuple[p
 
 
 def split_by_date(frame: pd.DataFrame | pd.Series, train_end, val_end, gap: int = 0):
-    """Split rows (indexed by date) into train (<= train_end), validation (<= val_end) and test.
+    """Split rows (indexed by date, or by (date, ...) like a (date, ticker) panel) into train
+    (<= train_end), validation (<= val_end) and test.
 
-    ``gap`` rows are dropped after each boundary (use the label horizon minus one, so that
-    no training label overlaps the next period's dates). Returns ``(train, val, test)``.
+    ``gap`` **dates** are dropped after each boundary (use the label horizon minus one, so
+    that no training label overlaps the next period's dates); on a panel every row of a
+    purged date goes. Returns ``(train, val, test)``.
     """
     dates = pd.DatetimeIndex(frame.index.get_level_values(0))
     train_end, val_end = pd.Timestamp(train_end), pd.Timestamp(val_end)
     if not train_end < val_end:
         raise ValueError(f"train_end ({train_end.date()}) must come before val_end ({val_end.date()})")
-    pos = np.arange(len(frame))
-    first_val = int(np.searchsorted(dates, train_end, side="right"))
-    first_test = int(np.searchsorted(dates, val_end, side="right"))
+    calendar = dates.unique().sort_values()
+    pos = calendar.get_indexer(dates)  # the position of each row's date in the calendar
+    first_val = int(np.searchsorted(calendar, train_end, side="right"))
+    first_test = int(np.searchsorted(calendar, val_end, side="right"))
     train = frame[pos < first_val]
     val = frame[(pos >= first_val + gap) & (pos < first_test)]
     test = frame[pos >= first_test + gap]
