@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from utils.ic import ic_by_date, ic_summary
+from utils.ic import fold_ic_table, ic_by_date, ic_comparison, ic_summary
 
 
 def _panel(n_dates=6, n_tickers=30, seed=0):
@@ -75,7 +75,6 @@ def test_ic_errors():
 
 
 # ---------------------------------------------------------------- comparisons of several signals
-from utils.ic import fold_ic_table, ic_comparison
 
 
 def _daily_panel(n_dates, n_tickers, seed=0):

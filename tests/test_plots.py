@@ -64,6 +64,22 @@ def test_history_panels_and_errors():
         plot_history({})
 
 
+def test_confusion_matrix_log_colors_show_the_mistakes():
+    # 1,000 right and 3 wrong: on a linear scale the 3 would get the colour of the empty cells
+    y_true = [0] * 1003 + [1] * 1000
+    y_pred = [0] * 1000 + [1] * 3 + [1] * 1000
+    linear = plot_confusion_matrix(y_true, y_pred, ["a", "b"], normalize=False)
+    log = plot_confusion_matrix(y_true, y_pred, ["a", "b"], normalize=False, log_colors=True)
+    np.testing.assert_array_equal(log.confusion, [[1000, 3], [0, 1000]])
+    lin_img, log_img = (f.axes[0].images[0] for f in (linear, log))
+    lin_rgba = lin_img.to_rgba(lin_img.get_array())
+    log_rgba = log_img.to_rgba(log_img.get_array())
+    empty = np.array(lin_img.to_rgba(0.0))
+    assert np.allclose(lin_rgba[0, 1], empty, atol=0.02), "linear: 3 of 1,000 looks empty"
+    assert not np.allclose(log_rgba[0, 1], empty, atol=0.1), "log: the 3 mistakes are visible"
+    assert np.isnan(np.asarray(log_img.get_array(), dtype=float)[1, 0]), "an empty cell stays blank"
+
+
 def test_confusion_matrix_counts():
     fig = plot_confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0], ["a", "b", "c"])
     np.testing.assert_array_equal(fig.confusion, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])

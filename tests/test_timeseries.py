@@ -4,7 +4,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from utils.timeseries import make_supervised, returns, split_by_date
+from utils.timeseries import (
+    cross_sectional_quantile,
+    forecast_metrics,
+    forward_returns,
+    make_panel_supervised,
+    make_supervised,
+    momentum,
+    monthly_returns,
+    panel_forward,
+    panel_lags,
+    returns,
+    short_term_reversal,
+    split_by_date,
+    to_sequences,
+    winsorize_by_date,
+)
 
 
 def _series(n=30, seed=0):
@@ -65,17 +80,6 @@ def test_split_by_date_in_time_order_with_gap():
 
 
 # ---------------------------------------------------------------- 3-D input and metrics
-from utils.timeseries import (
-    forecast_metrics,
-    forward_returns,
-    make_panel_supervised,
-    momentum,
-    monthly_returns,
-    panel_forward,
-    panel_lags,
-    to_sequences,
-    winsorize_by_date,
-)
 
 
 def test_to_sequences_puts_the_oldest_lag_first():
@@ -263,9 +267,6 @@ def test_diebold_mariano():
         diebold_mariano(y, good[:10], bad)
 
 
-from utils.timeseries import cross_sectional_quantile
-
-
 def test_cross_sectional_quantile():
     idx = pd.MultiIndex.from_product([pd.bdate_range("2020-01-01", periods=2), list("abcde")])
     v = pd.Series(np.arange(10.0), index=idx)
@@ -276,9 +277,6 @@ def test_cross_sectional_quantile():
     v.iloc[3] = np.nan  # a missing value stays missing; the others re-bucket
     q = cross_sectional_quantile(v, 2)
     assert np.isnan(q.iloc[3]) and q.iloc[:5].tolist()[:3] == [0, 0, 1]
-
-
-from utils.timeseries import short_term_reversal
 
 
 def test_short_term_reversal_uses_past_prices_only():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from utils.walk_forward import Fold, WalkForward
+from utils.walk_forward import Fold, WalkForward, fold_rows, walk_forward_predict
 
 
 def _panel(n_dates=40, n_tickers=5, freq="ME", seed=0):
@@ -98,7 +98,6 @@ def test_walk_forward_errors():
 
 
 # ---------------------------------------------------------------- walk_forward_predict
-from utils.walk_forward import walk_forward_predict
 
 
 def _xy(n_dates=20, seed=0):
@@ -142,7 +141,6 @@ def test_walk_forward_predict_errors():
 
 
 # ---------------------------------------------------------------- fold dates as ISO strings, and back
-from utils.walk_forward import fold_rows
 
 
 def test_fold_rows_from_iso_dates():

@@ -111,9 +111,19 @@ def plot_history(
 
 
 def plot_confusion_matrix(
-    y_true, y_pred, class_names: Sequence[str], normalize: bool = True, title: str | None = None
+    y_true,
+    y_pred,
+    class_names: Sequence[str],
+    normalize: bool = True,
+    title: str | None = None,
+    log_colors: bool = False,
 ) -> matplotlib.figure.Figure:
-    """Confusion matrix (rows: true class, columns: predicted), shares per row when normalized."""
+    """Confusion matrix (rows: true class, columns: predicted), shares per row when normalized.
+
+    ``log_colors=True`` colours the cells on a logarithmic scale: with a good classifier the
+    diagonal holds ~1,000 images a class and the mistakes a handful, and on a linear scale
+    every off-diagonal cell looks empty. The printed numbers stay the counts (or shares).
+    """
     y_true = np.asarray(y_true).ravel()
     y_pred = np.asarray(y_pred).ravel()
     if y_true.shape != y_pred.shape:
@@ -123,13 +133,21 @@ def plot_confusion_matrix(
     np.add.at(cm, (y_true.astype(int), y_pred.astype(int)), 1)
     shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
     fig, ax = plt.subplots(figsize=(0.55 * k + 3, 0.55 * k + 2.5))
-    im = ax.imshow(shown, cmap="Blues", vmin=0)
+    if log_colors:
+        from matplotlib.colors import LogNorm
+
+        smallest = shown[shown > 0].min() if (shown > 0).any() else 1
+        # the lowest colour of "Blues" is almost white: start the scale below the smallest count
+        norm = LogNorm(vmin=smallest / 4, vmax=shown.max())
+        im = ax.imshow(np.where(shown > 0, shown, np.nan), cmap="Blues", norm=norm)
+    else:
+        im = ax.imshow(shown, cmap="Blues", vmin=0)
     ax.grid(False)
     ax.set_xticks(range(k), class_names, rotation=45, ha="right")
     ax.set_yticks(range(k), class_names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    threshold = shown.max() / 2
+    threshold = np.sqrt(shown.max() * max(shown[shown > 0].min(), 1e-12)) if log_colors else shown.max() / 2
     for i in range(k):
         for j in range(k):
             text = f"{shown[i, j]:.2f}" if normalize else str(cm[i, j])

@@ -136,8 +136,8 @@ class WalkForward:
         starts = self._windows(dates)
         if not starts:
             raise ValueError(
-                f"{len(dates)} distinct dates are too few for train_size={self.train_size} + purge={self.purge} "
-                f"+ test_size={self.test_size}; use a shorter window or more data"
+                f"{len(dates)} distinct dates are too few for train_size={self.train_size} "
+                f"+ purge={self.purge} + test_size={self.test_size}; use a shorter window or more data"
             )
         code = dates.get_indexer(row_dates)  # each row's date as a position on the date grid
         for number, t0 in enumerate(starts):
