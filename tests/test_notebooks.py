@@ -62,3 +62,10 @@ def test_committed_outputs_are_clean(path):
         assert "STAND-IN" in text, "a stand-in run must print a STAND-IN banner"
     else:
         assert "Params[smoke]" not in text, "committed outputs must come from a full run, not a smoke run"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_reference_to_files_the_repository_does_not_ship(path):
+    text = "\n".join(_src(c) for c in _cells(path))
+    for name in ("../shared", "COURSE_DESIGN"):
+        assert name not in text, f"{name} is not part of the repository: point to README.md or data/README.md"
