@@ -65,8 +65,10 @@ def make_dataset(
     # random augmentation layers carry a seed state: a parallel map would advance it in a
     # different order on every run, so augmented batches are made one at a time (same
     # images on every run); without augmentation the map is pure and runs in parallel
-    parallel = None if augment is not None else tf.data.AUTOTUNE
-    ds = ds.map(prepare, num_parallel_calls=parallel, deterministic=True)
+    if augment is None:
+        ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    else:
+        ds = ds.map(prepare)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
