@@ -20,7 +20,7 @@ SHARED_DATA = Path(_env_data) if _env_data else REPO.parent / "shared" / "data"
 @pytest.fixture(autouse=True)
 def clean_course_env(monkeypatch, tmp_path):
     """No COURSE_* setting leaks into a test; outputs and caches go to a temporary folder."""
-    for var in ("COURSE_SCALE", "COURSE_DATA_DIR", "COURSE_OFFLINE", "COURSE_ROOT", "COURSE_IMAGES_DIR"):
+    for var in ("COURSE_SCALE", "COURSE_DATA_DIR", "COURSE_OFFLINE", "COURSE_ROOT"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("COURSE_OUTPUT_DIR", str(tmp_path / "output"))
     monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path / "figures"))

@@ -8,7 +8,7 @@ import pytest
 
 from utils.artifacts import ArtifactNotFoundError, artifact_path, load_artifact, save_artifact
 from utils.io import atomic_path, sha256_file, sha256_files
-from utils.paths import figures_dir, images_dir, output_dir, repo_root
+from utils.paths import figures_dir, output_dir, repo_root
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,11 +24,6 @@ def test_output_and_figures_dirs_follow_env_and_are_created(monkeypatch, tmp_pat
     assert out == (tmp_path / "output" / "13_cnn_ta").resolve() and out.is_dir()
     fig = figures_dir("01_filter_example")
     assert fig == (tmp_path / "figures" / "01_filter_example").resolve() and fig.is_dir()
-    assert images_dir is figures_dir  # the older name still works
-    # the older variable COURSE_IMAGES_DIR still moves them, unless COURSE_FIGURES_DIR is set
-    monkeypatch.delenv("COURSE_FIGURES_DIR")
-    monkeypatch.setenv("COURSE_IMAGES_DIR", str(tmp_path / "old"))
-    assert figures_dir("x") == (tmp_path / "old" / "x").resolve()
     monkeypatch.setenv("COURSE_FIGURES_DIR", str(tmp_path / "new"))
     assert figures_dir("x") == (tmp_path / "new" / "x").resolve()
 

@@ -12,7 +12,7 @@ Typical setup cell of a notebook::
 
 from .artifacts import ArtifactNotFoundError, artifact_path, load_artifact, save_artifact
 from .devices import DeviceInfo, setup_devices
-from .paths import figures_dir, images_dir, output_dir, repo_root
+from .paths import figures_dir, output_dir, repo_root
 from .plots import plot_confusion_matrix, plot_history, plot_image_grid, save_fig, set_style
 from .scale import Params, get_scale, scaled
 from .seed import set_seeds
@@ -27,7 +27,6 @@ __all__ = [
     "DeviceInfo",
     "setup_devices",
     "figures_dir",
-    "images_dir",
     "output_dir",
     "repo_root",
     "plot_confusion_matrix",

@@ -7,8 +7,7 @@ Every location can be moved with an environment variable (``make test`` moves th
 
 - ``COURSE_ROOT``: the repository (default: found from this package's location);
 - ``COURSE_OUTPUT_DIR``: artifacts passed between notebooks (default ``<root>/output``);
-- ``COURSE_FIGURES_DIR``: saved figures (default ``<output>/figures``); the older name
-  ``COURSE_IMAGES_DIR`` is still read when ``COURSE_FIGURES_DIR`` is not set.
+- ``COURSE_FIGURES_DIR``: saved figures (default ``<output>/figures``).
 """
 
 from __future__ import annotations
@@ -55,15 +54,11 @@ def output_dir(*parts: str) -> Path:
 
 def figures_dir(notebook: str | None = None) -> Path:
     """The figures folder (created): ``output/figures/<notebook>/`` (git-ignored)."""
-    var = "COURSE_FIGURES_DIR" if os.environ.get("COURSE_FIGURES_DIR") else "COURSE_IMAGES_DIR"
-    if os.environ.get(var):
-        path = _dir_from_env(var, Path())
+    if os.environ.get("COURSE_FIGURES_DIR"):
+        path = _dir_from_env("COURSE_FIGURES_DIR", Path())
     else:
         path = output_dir("figures")
     if notebook:
         path = path / notebook
         path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-images_dir = figures_dir  # the older name
