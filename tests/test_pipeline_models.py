@@ -100,30 +100,6 @@ def test_dense_baseline_weights_follow_the_seed():
     assert all(np.array_equal(a, b) for a, b in zip(first, again))
 
 
-def test_fit_classifier_learns_and_reports(capsys):
-    import keras
-
-    from utils import set_seeds
-    from utils.training import fit_classifier, predict_classes
-
-    set_seeds(0)
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, 400)
-    x = (rng.normal(size=(400, 4, 4)) + y[:, None, None] * 2).astype("float32")  # separable classes
-    inputs = keras.Input(shape=(4, 4, 1))
-    outputs = keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs))
-    model = keras.Model(inputs, outputs)
-    ds = make_dataset(x, y, batch_size=32, shuffle=True, scale=None)
-    history = fit_classifier(model, ds, make_dataset(x, y, scale=None), epochs=5, learning_rate=0.05)
-    assert 1 <= history.best_epoch <= 5 and history.seconds > 0
-    assert max(history.history["val_accuracy"]) > 0.9
-    assert "Epoch 1/5" in capsys.readouterr().out  # one line an epoch
-    pred = predict_classes(model, make_dataset(x, scale=None))
-    assert pred.shape == (400,) and (pred == y).mean() > 0.9
-    with pytest.raises(ValueError, match="epochs must be >= 1"):
-        fit_classifier(model, ds, ds, epochs=0)
-
-
 def test_accuracy_by_class():
     from utils.training import accuracy_by_class
 
@@ -132,20 +108,6 @@ def test_accuracy_by_class():
     assert np.isnan(acc[2])
     with pytest.raises(ValueError, match="5 labels but 4 predictions"):
         accuracy_by_class([0, 0, 1, 1, 1], [0, 1, 1, 1], 2)
-
-
-def test_alexnet_cifar_shapes_and_parameters():
-    from utils.models import alexnet_cifar
-
-    model = alexnet_cifar()
-    assert model.output_shape == (None, 10)
-    assert model.get_layer("pool5").output.shape[1:] == (4, 4, 256)
-    # convs 1,728 + 110,592 + 663,552 + 884,736 + 589,824; batch norm 4 x 1,152;
-    # dense 4,195,328 + 1,049,600 + 10,250
-    assert model.count_params() == 7_510_218
-    assert alexnet_cifar(filters=(8, 8, 8, 8, 8), dense_units=16).count_params() < 10_000
-    with pytest.raises(ValueError, match="5 convolutions"):
-        alexnet_cifar(filters=(64, 128))
 
 
 def test_training_throughput_both_sources():
@@ -171,42 +133,38 @@ def test_training_throughput_both_sources():
         training_throughput(build, x, y, epochs=0)
 
 
-def test_small_cnn_shapes_and_parameters():
-    from utils.models import small_cnn
-
-    model = small_cnn()
-    assert model.output_shape == (None, 10)
-    assert model.get_layer("block2_pool").output.shape[1:] == (8, 8, 64)
-    # convs 864 + 9,216 + 18,432 + 36,864; batch norm 4 x (32+32+64+64); dense 1,048,832 + 2,570
-    assert model.count_params() == 1_117_546
-    assert small_cnn((32, 32, 3), filters=(8, 16, 32)).get_layer("block3_pool").output.shape[1:] == (4, 4, 32)
-    with pytest.raises(ValueError, match="at least 8 pixels"):
-        small_cnn((4, 4, 1), filters=(8, 8, 8))
-    with pytest.raises(ValueError, match="at least one block"):
-        small_cnn(filters=())
-
-
-def test_cosine_schedule_warms_up_then_decays():
-    from utils.training import cosine_schedule
-
-    lr = cosine_schedule(0.01, total_steps=100, warmup_steps=10)
-    values = np.array([float(lr(step)) for step in (0, 5, 10, 55, 100)])
-    np.testing.assert_allclose(values, [0.0, 0.005, 0.01, 0.005, 0.0], atol=1e-6)
-    no_warmup = cosine_schedule(0.01, total_steps=100)
-    assert float(no_warmup(0)) == pytest.approx(0.01) and float(no_warmup(100)) == pytest.approx(
-        0.0, abs=1e-7
-    )
-    with pytest.raises(ValueError, match="warmup_steps < total_steps"):
-        cosine_schedule(0.01, total_steps=10, warmup_steps=10)
-    with pytest.raises(ValueError, match="peak learning rate"):
-        cosine_schedule(0.0, total_steps=10)
-
-
-def test_fit_classifier_cosine_schedule_and_tensorboard_logs(tmp_path):
+def test_lesson_train_classifier_learns_and_reports(capsys):
     import keras
 
     from utils import set_seeds
-    from utils.training import fit_classifier
+    from utils.lessons import train_classifier
+    from utils.training import predict_classes
+
+    set_seeds(0)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    x = (rng.normal(size=(400, 4, 4)) + y[:, None, None] * 2).astype("float32")  # separable classes
+    inputs = keras.Input(shape=(4, 4, 1))
+    outputs = keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs))
+    model = keras.Model(inputs, outputs)
+    ds = make_dataset(x, y, batch_size=32, shuffle=True, scale=None)
+    history = train_classifier(model, ds, make_dataset(x, y, scale=None), epochs=5, learning_rate=0.05)
+    assert 1 <= history.best_epoch <= 5 and history.seconds > 0
+    assert max(history.history["val_accuracy"]) > 0.9
+    assert "Epoch 1/5" in capsys.readouterr().out  # one line an epoch
+    pred = predict_classes(model, make_dataset(x, scale=None))
+    assert pred.shape == (400,) and (pred == y).mean() > 0.9
+
+
+def test_lesson_warmup_cosine_warms_up_then_decays(tmp_path):
+    import keras
+
+    from utils import set_seeds
+    from utils.lessons import train_classifier, warmup_cosine
+
+    lr = warmup_cosine(0.01, epochs=10, steps_per_epoch=10)  # warm-up 10 steps, cosine over 90
+    values = np.array([float(lr(step)) for step in (0, 5, 10, 55, 100)])
+    np.testing.assert_allclose(values, [0.0, 0.005, 0.01, 0.005, 0.0], atol=1e-6)
 
     set_seeds(0)
     rng = np.random.default_rng(0)
@@ -219,15 +177,9 @@ def test_fit_classifier_cosine_schedule_and_tensorboard_logs(tmp_path):
     probe = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: seen.append(float(model.optimizer.learning_rate))
     )
-    history = fit_classifier(
-        model,
-        ds,
-        make_dataset(x, y, scale=None),
-        epochs=3,
-        learning_rate=0.05,
-        schedule="cosine",
-        log_dir=tmp_path / "logs",
-        callbacks=[probe],
+    model.fit = _with_callback(model.fit, probe)
+    history = train_classifier(
+        model, ds, make_dataset(x, y, scale=None), epochs=3, learning_rate=0.05, log_dir=tmp_path / "logs"
     )
     assert max(history.history["val_accuracy"]) > 0.8  # it learns (chance: 0.5)
     # 8 steps an epoch: warm-up to the peak after epoch 1, then down towards 0 at step 24
@@ -237,45 +189,32 @@ def test_fit_classifier_cosine_schedule_and_tensorboard_logs(tmp_path):
         and seen[2] == pytest.approx(0, abs=1e-6)
     )
     assert list((tmp_path / "logs").glob("train/events.out.tfevents.*"))  # TensorBoard wrote its log
-    with pytest.raises(ValueError, match="known length"):
-        fit_classifier(model, ds.repeat(), ds, epochs=2, schedule="cosine")
-    with pytest.raises(ValueError, match="'plateau' or 'cosine'"):
-        fit_classifier(model, ds, ds, epochs=2, schedule="step")
 
 
-def test_fit_classifier_best_epoch_follows_the_metric_direction():
-    # a metric to maximise whose name has no "acc" in it: AUC. The best epoch is the one of the
-    # highest val_auc (it was the lowest under the former name-based guess)
-    import keras
+def _with_callback(fit, extra):
+    def wrapped(*args, callbacks=(), **kwargs):
+        return fit(*args, callbacks=[*callbacks, extra], **kwargs)
 
-    from utils import set_seeds
-    from utils.training import fit_classifier
+    return wrapped
 
-    class AUCOfClass1(keras.metrics.AUC):  # AUC of the class-1 probability, from integer labels
-        def update_state(self, y_true, y_pred, sample_weight=None):
-            return super().update_state(y_true, y_pred[:, 1], sample_weight)
 
-    set_seeds(0)
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, 256)
-    x = (rng.normal(size=(256, 4, 4)) + y[:, None, None] * 0.3).astype("float32")  # overlapping classes
-    inputs = keras.Input(shape=(4, 4, 1))
-    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs)))
-    ds = make_dataset(x, y, batch_size=32, shuffle=True, scale=None)
-    val = make_dataset(x[:128], y[:128], scale=None)
-    history = fit_classifier(
-        model,
-        ds,
-        val,
-        epochs=6,
-        learning_rate=0.003,
-        patience=6,
-        reduce_lr=False,
-        monitor="val_auc",
-        metrics=["accuracy", AUCOfClass1(name="auc")],
-    )
-    auc = history.history["val_auc"]
-    assert np.argmax(auc) != np.argmin(auc)  # the test can tell the two apart
-    assert history.best_epoch == int(np.argmax(auc)) + 1
-    restored = model.evaluate(val, verbose=0, return_dict=True)["auc"]
-    assert restored == pytest.approx(max(auc), abs=1e-6)  # the weights of the best epoch were kept
+def test_lesson_cifar_networks_shapes_and_parameters():
+    from utils.lessons import alexnet_cifar, small_cnn
+
+    cnn = small_cnn()
+    assert cnn.output_shape == (None, 10)
+    assert cnn.get_layer("block1_pool").output.shape[1:] == (16, 16, 32)
+    assert cnn.get_layer("block3_pool").output.shape[1:] == (4, 4, 128)
+    # convs 864 + 18,432 + 36,864 + 73,728 + 147,456; batch norm 4 x (32 + 2x64 + 2x128);
+    # dense 2,048 x 256 + 256 = 524,544 and 2,570
+    assert cnn.count_params() == 806_122
+    two = small_cnn(first_block_convs=2)
+    assert two.count_params() == 815_466  # + a 32 -> 32 convolution (9,216) and its batch norm (128)
+    assert len(two.layers) == len(cnn.layers) + 3
+
+    alex = alexnet_cifar()
+    assert alex.output_shape == (None, 10)
+    assert alex.get_layer("pool5").output.shape[1:] == (4, 4, 128)
+    # convs 1,296 + 41,472 + 165,888 + 331,776 + 221,184; batch norm 4 x 656;
+    # dense 2,048 x 512 + 512, 512 x 512 + 512, 5,130
+    assert alex.count_params() == 2_081_114

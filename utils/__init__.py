@@ -11,7 +11,7 @@ Typical setup cell of a notebook::
 """
 
 from .artifacts import ArtifactNotFoundError, artifact_path, load_artifact, save_artifact
-from .devices import DeviceInfo, setup_devices
+from .devices import DeviceInfo, distribution_strategy, setup_devices
 from .paths import figures_dir, output_dir, repo_root
 from .plots import plot_confusion_matrix, plot_history, plot_image_grid, save_fig, set_style
 from .scale import Params, get_scale, scaled
@@ -25,6 +25,7 @@ __all__ = [
     "load_artifact",
     "save_artifact",
     "DeviceInfo",
+    "distribution_strategy",
     "setup_devices",
     "figures_dir",
     "output_dir",

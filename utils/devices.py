@@ -67,3 +67,37 @@ def setup_devices(mixed_precision: str | bool = "auto", verbose: bool = True) ->
     if verbose:
         print(info.summary)
     return info
+
+
+def distribution_strategy(devices=None, verbose: bool = True):
+    """The ``tf.distribute`` strategy to build and train models under.
+
+    - ``TF_CONFIG`` set in the environment (a cluster of machines):
+      ``MultiWorkerMirroredStrategy`` (every worker runs the same script);
+    - ``devices`` given (e.g. ``["/cpu:0", "/cpu:1"]`` in a test) or more than one GPU:
+      ``MirroredStrategy``, one copy of the model per device, gradients summed over them;
+    - otherwise TensorFlow's default strategy (one device; ``scope()`` changes nothing).
+
+    Build and compile the model under ``with strategy.scope():`` and multiply the batch size
+    by ``strategy.num_replicas_in_sync``: each replica then sees the batch size a single device
+    would, as in the Keras distributed-training guide.
+    """
+    import os
+
+    import tensorflow as tf
+
+    if os.environ.get("TF_CONFIG"):
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    elif devices is not None:
+        if len(devices) < 1:
+            raise ValueError("devices must name at least one device, e.g. ['/gpu:0', '/gpu:1']")
+        strategy = tf.distribute.MirroredStrategy(devices=list(devices))
+    elif len(tf.config.list_logical_devices("GPU")) > 1:
+        strategy = tf.distribute.MirroredStrategy()
+    else:
+        strategy = tf.distribute.get_strategy()
+    if verbose:
+        print(
+            f"distribution: {type(strategy).__name__.lstrip('_')}, replicas: {strategy.num_replicas_in_sync}"
+        )
+    return strategy

@@ -52,6 +52,112 @@ def lenet5(input_shape=(28, 28, 1), n_classes=10, activation="relu", pooling="ma
     )
 
 
+# ---- from notebooks/03_image_classification_with_alexnet.ipynb ----------------
+
+import time
+
+import keras
+
+
+def warmup_cosine(peak, epochs, steps_per_epoch, warmup_epochs=1):
+    """Learning rate: a straight rise from 0 to `peak` over `warmup_epochs`, then a half cosine to 0."""
+    warmup = warmup_epochs * steps_per_epoch
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=max(epochs * steps_per_epoch - warmup, 1), warmup_target=peak, warmup_steps=warmup
+    )
+
+
+def train_classifier(model, train_ds, val_ds, epochs, learning_rate=2e-3, patience=5, log_dir=None):
+    """Compile (Adam, warm-up + cosine) and fit with early stopping; the History gets
+    `seconds` (training wall time) and `best_epoch` (1-based, the epoch whose weights are kept)."""
+    schedule = warmup_cosine(learning_rate, epochs, int(train_ds.cardinality()), min(1, epochs - 1))
+    with model.distribute_strategy.scope():  # the strategy the model was built under
+        model.compile(
+            optimizer=keras.optimizers.Adam(schedule),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+    early_stop = keras.callbacks.EarlyStopping(
+        monitor="val_accuracy", patience=patience, restore_best_weights=True
+    )
+    callbacks = [early_stop]
+    if log_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir), profile_batch=0))
+    start = time.perf_counter()
+    # shuffle=False: the tf.data pipeline shuffles
+    history = model.fit(
+        train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=2, shuffle=False
+    )
+    history.seconds = time.perf_counter() - start
+    history.best_epoch = early_stop.best_epoch + 1
+    return history
+
+
+import keras
+from keras import layers
+
+
+def conv_bn_relu(x, filters, name):
+    """3x3 convolution (no bias: batch normalization adds its own shift), batch normalization, ReLU."""
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
+
+
+def small_cnn(
+    input_shape=(32, 32, 3),
+    n_classes=10,
+    filters=(32, 64, 128),
+    dense_units=256,
+    conv_dropout=0.1,
+    dense_dropout=0.3,
+    first_block_convs=1,
+    name="small_cnn",
+):
+    """VGG-style blocks (3x3 convolutions, 2x2 max pooling, dropout), a dense layer, a softmax.
+    The first block, at full resolution, has `first_block_convs` convolutions, the others two."""
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    for b, n in enumerate(filters, start=1):
+        for j in range(1, (first_block_convs if b == 1 else 2) + 1):
+            x = conv_bn_relu(x, n, f"block{b}_{j}")
+        x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+        x = layers.Dropout(conv_dropout, name=f"block{b}_dropout")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(dense_units, activation="relu", name="fc")(x)
+    x = layers.Dropout(dense_dropout, name="fc_dropout")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+import keras
+from keras import layers
+
+
+def alexnet_cifar(
+    input_shape=(32, 32, 3),
+    n_classes=10,
+    filters=(48, 96, 192, 192, 128),
+    dense_units=512,
+    dropout=0.3,
+    name="alexnet_cifar",
+):
+    """AlexNet's layout for 32x32 images: five 3x3 convolutions (batch norm, ReLU), max pooling
+    after the 1st, 2nd and 5th, two dense layers with dropout, a softmax."""
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    for i, n in enumerate(filters, start=1):
+        x = conv_bn_relu(x, n, f"conv{i}")
+        if i in (1, 2, 5):
+            x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    for i in (1, 2):
+        x = layers.Dense(dense_units, activation="relu", name=f"fc{i}")(x)
+        x = layers.Dropout(dropout, name=f"dropout{i}")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
 # ---- from notebooks/05_transfer_learning.ipynb --------------------------------
 
 import keras

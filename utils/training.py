@@ -8,9 +8,10 @@
   rates, batch sizes, regularisation side by side);
 - :func:`train_runs` and :func:`runs_table`: train one fresh model a configuration (same
   seed, same initial weights) and tabulate final/best validation loss and seconds an epoch;
-- :func:`cosine_schedule`, :func:`fit_classifier`, :func:`predict_classes` and
-  :func:`accuracy_by_class`: train and evaluate the image classifiers of notebook 03 (and
-  later ones) with one recipe. Notebook 02 writes this recipe out in its own cells.
+- :func:`predict_classes` and :func:`accuracy_by_class`: evaluate an image classifier.
+
+The training recipe of the image classifiers (Adam, warm-up + cosine, early stopping) is
+written in notebook 03 and reused from ``utils.lessons.train_classifier``.
 
 Keras is imported inside the functions: importing this module is cheap.
 """
@@ -212,94 +213,6 @@ def runs_table(results: Mapping[str, Mapping], monitor: str = "val_loss"):
             "seconds/epoch": float(np.mean(r["epoch_seconds"])) if r["epoch_seconds"] else np.nan,
         }
     return pd.DataFrame(rows).T
-
-
-def cosine_schedule(peak: float, total_steps: int, warmup_steps: int = 0):
-    """Learning rate that rises linearly from 0 to ``peak`` over ``warmup_steps`` optimizer
-    steps, then follows a half cosine down to 0 at ``total_steps``.
-
-    A short warm-up lets batch-normalised networks start at a high rate without diverging;
-    the long decay replaces hand-tuned "divide by 10 at epoch N" steps.
-    """
-    import keras
-
-    if peak <= 0:
-        raise ValueError(f"peak learning rate must be > 0, got {peak}")
-    if not 0 <= warmup_steps < total_steps:
-        raise ValueError(
-            f"need 0 <= warmup_steps < total_steps, got warmup_steps={warmup_steps}, "
-            f"total_steps={total_steps}"
-        )
-    if warmup_steps == 0:
-        return keras.optimizers.schedules.CosineDecay(peak, decay_steps=total_steps)
-    return keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=total_steps - warmup_steps, warmup_target=peak, warmup_steps=warmup_steps
-    )
-
-
-def fit_classifier(
-    model,
-    train_ds,
-    val_ds,
-    epochs: int,
-    learning_rate: float = 1e-3,
-    patience: int = 5,
-    monitor: str = "val_accuracy",
-    reduce_lr: bool = True,
-    schedule: str = "plateau",
-    warmup_epochs: int = 1,
-    log_dir=None,
-    callbacks=(),
-    metrics=("accuracy",),
-):
-    """Compile with Adam and sparse categorical cross-entropy, then fit with early stopping.
-
-    Early stopping (:func:`early_stopping`) watches ``monitor`` on the validation data and
-    restores the best weights; ``monitor`` must be the loss or one of ``metrics`` (with
-    ``val_`` in front), e.g. ``metrics=["accuracy", keras.metrics.AUC(name="auc")]`` and
-    ``monitor="val_auc"``.
-    ``schedule="plateau"`` (with ``reduce_lr``) halves the learning rate when the validation
-    loss stalls for 2 epochs; ``schedule="cosine"`` warms up for ``warmup_epochs`` to
-    ``learning_rate`` and decays it to 0 at the last planned epoch (:func:`cosine_schedule`;
-    ``train_ds`` must then be a dataset of known length). ``log_dir``: write TensorBoard logs
-    there (``tensorboard --logdir <folder>``); ``callbacks``: more Keras callbacks.
-    One log line an epoch (``verbose=2``). Returns the ``History``; ``history.seconds`` holds
-    the training wall time and ``history.best_epoch`` the epoch whose weights were kept
-    (1-based, as in the log; read from the early-stopping callback).
-    """
-    import keras
-
-    if epochs < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs}")
-    if schedule not in ("plateau", "cosine"):
-        raise ValueError(f"schedule must be 'plateau' or 'cosine', got {schedule!r}")
-    stopper = early_stopping(patience=patience, monitor=monitor)
-    callbacks = [stopper, *callbacks]
-    if schedule == "cosine":
-        steps = int(train_ds.cardinality()) if hasattr(train_ds, "cardinality") else -1
-        if steps < 1:
-            raise ValueError(
-                "schedule='cosine' needs a training dataset of known length "
-                "(a batched tf.data.Dataset from utils.pipeline.make_dataset)"
-            )
-        rate = cosine_schedule(learning_rate, epochs * steps, min(warmup_epochs, epochs - 1) * steps)
-    else:
-        rate = learning_rate
-        if reduce_lr:
-            callbacks.append(keras.callbacks.ReduceLROnPlateau("val_loss", factor=0.5, patience=2))
-    if log_dir is not None:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir), profile_batch=0))
-    model.compile(
-        optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy", metrics=list(metrics)
-    )
-    start = time.perf_counter()
-    # shuffle=False: the tf.data pipeline shuffles
-    history = model.fit(
-        train_ds, validation_data=val_ds, epochs=epochs, callbacks=callbacks, verbose=2, shuffle=False
-    )
-    history.seconds = time.perf_counter() - start
-    history.best_epoch = stopper.best_epoch + 1
-    return history
 
 
 def predict_classes(model, data) -> np.ndarray:
