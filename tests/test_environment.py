@@ -19,13 +19,13 @@ def _pins(lines):
 
 
 def test_requirements_in_and_environment_yml_pin_the_same_versions():
-    top = _pins((REPO / "requirements.in").read_text().splitlines())
-    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    top = _pins((REPO / "requirements.in").read_text(encoding="utf-8").splitlines())
+    env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert _pins(pip_section) == top
     assert "conda-forge" in env["channels"]
     # every entry of environment.yml carries a comment saying which notebook needs it
-    raw = (REPO / "environment.yml").read_text().split("dependencies:", 1)[1].splitlines()
+    raw = (REPO / "environment.yml").read_text(encoding="utf-8").split("dependencies:", 1)[1].splitlines()
     entries = [
         line for line in raw if line.strip().startswith("- ") and not line.strip().startswith("- pip:")
     ]
@@ -33,10 +33,10 @@ def test_requirements_in_and_environment_yml_pin_the_same_versions():
 
 
 def test_lock_file_pins_everything_and_agrees_with_the_top_level():
-    top = _pins((REPO / "requirements.in").read_text().splitlines())
+    top = _pins((REPO / "requirements.in").read_text(encoding="utf-8").splitlines())
     lines = [
         line
-        for line in (REPO / "requirements.txt").read_text().splitlines()
+        for line in (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
     lock = _pins(lines)
@@ -46,7 +46,7 @@ def test_lock_file_pins_everything_and_agrees_with_the_top_level():
 
 
 def test_utils_declares_lower_bounds_only():
-    text = (REPO / "pyproject.toml").read_text()
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     deps = re.search(r"dependencies = \[(.*?)\]", text, re.S).group(1)
     assert "==" not in deps and ">=" in deps
 
@@ -66,9 +66,9 @@ def test_layout():
         ".ci/run",
     ]:
         assert (REPO / path).exists(), path
-    ci = (REPO / ".ci/run").read_text()
+    ci = (REPO / ".ci/run").read_text(encoding="utf-8")
     assert "make setup" in ci and "make test" in ci
-    readme = (REPO / "README.md").read_text()
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "make setup" in readme and "make test" in readme
 
 
@@ -77,10 +77,14 @@ def _version(text):
 
 
 def test_python_version_agrees_in_pyproject_environment_yml_and_readme():
-    pyproject = re.search(r'^requires-python = ">=([\d.]+)"', (REPO / "pyproject.toml").read_text(), re.M)
-    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    pyproject = re.search(
+        r'^requires-python = ">=([\d.]+)"', (REPO / "pyproject.toml").read_text(encoding="utf-8"), re.M
+    )
+    env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
     conda_python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python="))
-    readme = (REPO / "README.md").read_text().split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    readme = (
+        (REPO / "README.md").read_text(encoding="utf-8").split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    )
     claimed = re.search(r"needs: Python ([\d.]+) and `make`", readme)
     assert pyproject and claimed, "pyproject requires-python and the README's Python version"
     assert (
@@ -106,7 +110,7 @@ def _imports(folder):
 
     found = {}
     for path in sorted(folder.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -121,7 +125,7 @@ def _imports(folder):
 
 
 def test_every_package_utils_imports_is_declared_in_pyproject():
-    text = (REPO / "pyproject.toml").read_text()
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     deps = re.search(r"^dependencies = \[(.*?)^\]", text, re.S | re.M).group(1)
     declared = {re.split(r"[<>=\[ ]", d, 1)[0].lower() for d in re.findall(r'"([^"]+)"', deps)}
     missing = {
@@ -133,13 +137,13 @@ def test_every_package_utils_imports_is_declared_in_pyproject():
 
 
 def test_pyproject_license_is_an_spdx_string():
-    text = (REPO / "pyproject.toml").read_text()
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert re.search(r'^license = "MIT"$', text, re.M)
     assert re.search(r'"setuptools>=(7[7-9]|[89]\d)', text), "SPDX license strings need setuptools>=77"
 
 
 def test_makefile_gpu_setup_has_its_own_stamp():
-    make = (REPO / "Makefile").read_text()
+    make = (REPO / "Makefile").read_text(encoding="utf-8")
     setup = re.search(r"^setup: (.*)$", make, re.M).group(1)
     assert "$(if $(GPU),$(VENV)/.installed-gpu)" in setup
     gpu_rule = make.split("$(VENV)/.installed-gpu: $(VENV)/.installed\n", 1)[1].split("\n\n", 1)[0]
@@ -151,7 +155,7 @@ def test_makefile_gpu_setup_has_its_own_stamp():
 
 def _recipe(target: str) -> list[str]:
     """The command lines of a Makefile target's recipe."""
-    lines = (REPO / "Makefile").read_text().splitlines()
+    lines = (REPO / "Makefile").read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
     recipe = []
     for line in lines[start + 1 :]:

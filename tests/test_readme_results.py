@@ -17,7 +17,7 @@ FOLDERS = {"": "notebooks", "ex": "notebooks/exercises", "sol": "notebooks/exerc
 
 
 def results_rows():
-    text = (REPO / "README.md").read_text()
+    text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text.split("## Results", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("|")]
     header = [c.strip().lower() for c in rows[0].strip("|").split("|")]
@@ -38,7 +38,7 @@ def notebook_for(ref: str) -> Path:
 
 def outputs_text(path: Path) -> str:
     parts = []
-    for cell in json.loads(path.read_text())["cells"]:
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         for out in cell.get("outputs", []):
             for chunk in [out.get("text", "")] + [
                 out.get("data", {}).get(k, "") for k in ("text/plain", "text/html", "text/markdown")

@@ -16,7 +16,7 @@ def _cpu(entry):
 
 
 def _readme_rows():
-    text = (REPO / "README.md").read_text()
+    text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text.split("## Notebook map", 1)[1].split("\n## ", 1)[0]
     rows = {}
     for line in section.splitlines():
@@ -49,10 +49,10 @@ def test_readme_run_time_columns_agree_with_the_table():
 
 
 def test_makefile_skip_gpu_list_is_the_tables():
-    make = (REPO / "Makefile").read_text()
+    make = (REPO / "Makefile").read_text(encoding="utf-8")
     listed = re.search(r"^NEEDS_GPU := (.*)$", make, re.M).group(1).split()
     assert sorted(listed) == sorted(p for p, e in TABLE.items() if e["needs_gpu"])
-    assert "SKIP_GPU" in (REPO / "README.md").read_text()
+    assert "SKIP_GPU" in (REPO / "README.md").read_text(encoding="utf-8")
     assert "python -m utils.runtimes $(RUN_NB)" in make
 
 
