@@ -16,8 +16,7 @@ import argparse
 from utils import setup_devices
 from utils.benchmark import training_throughput
 from utils.data import load_cifar10, load_mnist
-from utils.lessons import lenet5
-from utils.models import alexnet_cifar
+from utils.lessons import alexnet_cifar, lenet5
 
 
 def main() -> None:
@@ -33,7 +32,7 @@ def main() -> None:
     (x_cifar, y_cifar), _ = load_cifar10()
     cases = [
         ("LeNet-5 / MNIST", lambda: lenet5((28, 28, 1)), x_mnist, y_mnist),
-        ("AlexNet-style / CIFAR-10", lambda: alexnet_cifar((32, 32, 3)), x_cifar, y_cifar),
+        ("AlexNet-style / CIFAR-10", alexnet_cifar, x_cifar, y_cifar),
     ]
     print(f"{args.images:,} images per epoch, {args.epochs} timed epochs, batch size {args.batch_size}")
     print(f"{'model':26s} {'pipeline img/s':>15s} {'in-memory img/s':>16s} {'ratio':>6s}")

@@ -14,7 +14,10 @@ The reference is the CIFAR-10 CNN of "Machine Learning for Algorithmic Trading" 
 ch. 18, notebook 03), ported to Keras 3 as written there: three 2x2 convolutions with 16,
 32 and 64 filters, each followed by 2x2 max pooling, dropout 0.3, Dense 500, dropout 0.4,
 softmax (528,054 parameters), Adam at its default rate, batch size 32, no schedule.
-The course's networks use the recipe of notebook 03 (Adam, warm-up + cosine schedule).
+The course's networks are notebook 03's (``utils.lessons.small_cnn`` and ``alexnet_cifar``)
+with its recipe (Adam, batch 128, one epoch of warm-up, then a half cosine to 0 at the
+planned last epoch: ``utils.lessons.warmup_cosine``), here without augmentation, like the
+reference.
 
 Prints, for each model: wall time of training until each accuracy was first reached,
 images per second, peak resident memory, best accuracy, and the ratio course / reference.
@@ -66,24 +69,13 @@ def reference_cnn():
 
 
 def build(name: str):
-    """The network called ``name``, built the way notebook 03 builds it."""
-    from utils import models
+    """The network called ``name``, built as notebook 03 builds it."""
+    from utils import lessons
 
-    if name == "reference":
-        return reference_cnn()
-    if name == "small_cnn":
-        return models.small_cnn(
-            input_shape=(32, 32, 3),
-            filters=(32, 64, 128),
-            dense_units=256,
-            conv_dropout=0.1,
-            dense_dropout=0.3,
-        )
-    if name == "alexnet":
-        return models.alexnet_cifar(
-            input_shape=(32, 32, 3), filters=(64, 128, 256, 256, 192), dense_units=1024, dropout=0.3
-        )
-    raise ValueError(f"unknown model {name!r}; choose from {sorted(RECIPES)}")
+    builders = {"reference": reference_cnn, "small_cnn": lessons.small_cnn, "alexnet": lessons.alexnet_cifar}
+    if name not in builders:
+        raise ValueError(f"unknown model {name!r}; choose from {sorted(builders)}")
+    return builders[name]()
 
 
 def run_one(name: str, max_minutes: float, seed: int) -> dict:
@@ -103,12 +95,9 @@ def run_one(name: str, max_minutes: float, seed: int) -> dict:
     model = build(name)
     steps = int(train_ds.cardinality())
     if recipe["schedule"] == "cosine":
-        rate = keras.optimizers.schedules.CosineDecay(
-            0.0,
-            decay_steps=(recipe["epochs"] - 1) * steps,
-            warmup_target=recipe["learning_rate"],
-            warmup_steps=steps,
-        )
+        from utils.lessons import warmup_cosine
+
+        rate = warmup_cosine(recipe["learning_rate"], recipe["epochs"], steps)
     else:
         rate = recipe["learning_rate"]
     model.compile(keras.optimizers.Adam(rate), "sparse_categorical_crossentropy", metrics=["accuracy"])

@@ -87,17 +87,15 @@ def distribution_strategy(devices=None, verbose: bool = True):
     import tensorflow as tf
 
     if os.environ.get("TF_CONFIG"):
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        kind, strategy = "MultiWorkerMirroredStrategy", tf.distribute.MultiWorkerMirroredStrategy()
     elif devices is not None:
         if len(devices) < 1:
             raise ValueError("devices must name at least one device, e.g. ['/gpu:0', '/gpu:1']")
-        strategy = tf.distribute.MirroredStrategy(devices=list(devices))
+        kind, strategy = "MirroredStrategy", tf.distribute.MirroredStrategy(devices=list(devices))
     elif len(tf.config.list_logical_devices("GPU")) > 1:
-        strategy = tf.distribute.MirroredStrategy()
+        kind, strategy = "MirroredStrategy", tf.distribute.MirroredStrategy()
     else:
-        strategy = tf.distribute.get_strategy()
+        kind, strategy = "DefaultDistributionStrategy", tf.distribute.get_strategy()
     if verbose:
-        print(
-            f"distribution: {type(strategy).__name__.lstrip('_')}, replicas: {strategy.num_replicas_in_sync}"
-        )
+        print(f"distribution: {kind}, replicas: {strategy.num_replicas_in_sync}")
     return strategy
