@@ -23,7 +23,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs (after one warm-up epoch)")
-    parser.add_argument("--images", type=int, default=None, help="training images per data set (default: all)")
+    parser.add_argument(
+        "--images", type=int, default=None, help="training images per data set (default: all)"
+    )
     parser.add_argument("--batch-size", type=int, default=128, help="batch size per replica")
     args = parser.parse_args()
     if args.epochs < 1:
