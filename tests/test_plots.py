@@ -53,6 +53,19 @@ def test_image_grid_layout_titles_and_errors():
         plot_image_grid([])
 
 
+def test_image_grid_titles_of_the_second_row_clear_the_first_row():
+    images = [np.random.default_rng(0).random((32, 32, 3)) for _ in range(16)]
+    fig = plot_image_grid(
+        images, titles=[f"class {i}" for i in range(16)], ncols=8, size=1.4, suptitle="two rows"
+    )
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for col in range(8):
+        upper = fig.axes[col].get_window_extent(renderer)  # the image of row 1
+        title = fig.axes[8 + col].title.get_window_extent(renderer)  # the title of row 2
+        assert title.y1 <= upper.y0, f"column {col}: the row-2 title overlaps the row-1 image"
+
+
 def test_history_panels_and_errors():
     hist = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8], "val_accuracy": [0.4, 0.7]}
     fig = plot_history(hist)

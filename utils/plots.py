@@ -64,8 +64,9 @@ def plot_image_grid(
         raise ValueError(f"got {len(images)} images but {len(titles)} titles")
     ncols = max(1, min(ncols, len(images)))
     nrows = int(np.ceil(len(images) / ncols))
+    row_height = size + (0.3 if titles is not None else 0)  # room for each image's title
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if suptitle else 0)), squeeze=False
+        nrows, ncols, figsize=(size * ncols, row_height * nrows + (0.4 if suptitle else 0)), squeeze=False
     )
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
