@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from utils import fundamentals as F
+from utils import lessons as L  # the optimizers' update rules, written in notebook 00
 
 RNG = np.random.default_rng(0)
 
@@ -161,10 +162,10 @@ def test_surface_gradient_and_minimum():
     np.testing.assert_allclose(SURFACE.loss(grid), SURFACE.loss(theta))
 
 
-@pytest.mark.parametrize("name", list(F.OPTIMIZERS))
+@pytest.mark.parametrize("name", list(L.OPTIMIZERS))
 def test_hand_optimizers_follow_keras(name):
     start, lr = (-1.0, 4.0), 0.03125  # a power of two: the same number in float32 and float64
-    ours = F.run_optimizer(name, SURFACE.grad, start, lr, 15)
+    ours = L.run_optimizer(name, SURFACE.grad, start, lr, 15)
     theirs = F.keras_path(name, SURFACE.grad, start, lr, 15)
     # Keras evaluates part of Adam's bias correction in 32-bit floats: agreement to 1e-5 there
     np.testing.assert_allclose(ours, theirs, atol=1e-5 if name == "adam" else 1e-6)
@@ -172,44 +173,40 @@ def test_hand_optimizers_follow_keras(name):
 
 def test_sgd_uses_minibatches_and_gd_does_not():
     kw = dict(n_samples=100, batch_size=5)
-    gd_a = F.run_optimizer("GD", SURFACE.grad, (0, 0), 0.01, 10, seed=1, **kw)
-    gd_b = F.run_optimizer("GD", SURFACE.grad, (0, 0), 0.01, 10, seed=2, **kw)
+    gd_a = L.run_optimizer("GD", SURFACE.grad, (0, 0), 0.01, 10, seed=1, **kw)
+    gd_b = L.run_optimizer("GD", SURFACE.grad, (0, 0), 0.01, 10, seed=2, **kw)
     np.testing.assert_array_equal(gd_a, gd_b)
-    sgd_a = F.run_optimizer("SGD", SURFACE.grad, (0, 0), 0.01, 10, seed=1, **kw)
-    sgd_b = F.run_optimizer("SGD", SURFACE.grad, (0, 0), 0.01, 10, seed=2, **kw)
+    sgd_a = L.run_optimizer("SGD", SURFACE.grad, (0, 0), 0.01, 10, seed=1, **kw)
+    sgd_b = L.run_optimizer("SGD", SURFACE.grad, (0, 0), 0.01, 10, seed=2, **kw)
     assert not np.allclose(sgd_a, sgd_b)
 
 
 def test_momentum_beats_gd_on_the_valley_and_divergence_stops_early():
     start = (-2.0, 6.0)
-    gd = F.run_optimizer("GD", SURFACE.grad, start, 0.03, 100)
-    mom = F.run_optimizer("momentum", SURFACE.grad, start, 0.03, 100)
+    gd = L.run_optimizer("GD", SURFACE.grad, start, 0.03, 100)
+    mom = L.run_optimizer("momentum", SURFACE.grad, start, 0.03, 100)
     assert SURFACE.loss(mom[-1]) < SURFACE.loss(gd[-1])
-    wild = F.run_optimizer("GD", SURFACE.grad, start, 5.0, 100)
-    assert len(wild) < 101 and F.final_loss(SURFACE, wild, 100) == np.inf
+    wild = L.run_optimizer("GD", SURFACE.grad, start, 5.0, 100)
+    assert len(wild) < 101 and L.final_loss(SURFACE, wild, 100) == np.inf
 
 
 def test_learning_rate_grid_finds_a_finite_best():
-    t = F.learning_rate_grid(SURFACE, ["GD", "adam"], (-2.0, 6.0), [0.001, 0.03, 5.0], 50, batch_size=10)
+    t = L.learning_rate_grid(SURFACE, ["GD", "adam"], (-2.0, 6.0), [0.001, 0.03, 5.0], 50, batch_size=10)
     assert t.shape == (2, 3) and t.loc["GD", 5.0] == np.inf
     assert t.idxmin(axis=1)["GD"] == 0.03
     # only the optimizers named stochastic use mini-batches: the seed changes nothing else
-    a = F.learning_rate_grid(SURFACE, ["SGD", "adam"], (-2.0, 6.0), [0.01], 20, batch_size=5, seed=1)
-    b = F.learning_rate_grid(SURFACE, ["SGD", "adam"], (-2.0, 6.0), [0.01], 20, batch_size=5, seed=2)
+    a = L.learning_rate_grid(SURFACE, ["SGD", "adam"], (-2.0, 6.0), [0.01], 20, batch_size=5, seed=1)
+    b = L.learning_rate_grid(SURFACE, ["SGD", "adam"], (-2.0, 6.0), [0.01], 20, batch_size=5, seed=2)
     assert a.loc["adam", 0.01] == b.loc["adam", 0.01] and a.loc["SGD", 0.01] != b.loc["SGD", 0.01]
-    with pytest.raises(ValueError, match="empty"):
-        F.learning_rate_grid(SURFACE, ["GD"], (0, 0), [], 5)
 
 
 def test_run_optimizer_refuses_bad_arguments():
-    with pytest.raises(KeyError, match="choose one of"):
-        F.run_optimizer("lbfgs", SURFACE.grad, (0, 0), 0.1, 5)
-    with pytest.raises(TypeError, match="hyper-parameters"):
-        F.run_optimizer("adam", SURFACE.grad, (0, 0), 0.1, 5, momentum=0.9)
-    with pytest.raises(ValueError, match="learning_rate"):
-        F.run_optimizer("SGD", SURFACE.grad, (0, 0), 0.0, 5)
+    with pytest.raises(KeyError, match="lbfgs"):
+        L.run_optimizer("lbfgs", SURFACE.grad, (0, 0), 0.1, 5)
+    with pytest.raises(TypeError, match="momentum"):
+        L.run_optimizer("adam", SURFACE.grad, (0, 0), 0.1, 5, momentum=0.9)
     with pytest.raises(ValueError, match="both"):
-        F.run_optimizer("SGD", SURFACE.grad, (0, 0), 0.1, 5, batch_size=4)
+        L.run_optimizer("SGD", SURFACE.grad, (0, 0), 0.1, 5, batch_size=4)
     with pytest.raises(KeyError):
         F.keras_optimizer("lbfgs", 0.1)
 
@@ -218,7 +215,7 @@ def test_plot_optimizer_paths():
     import matplotlib.pyplot as plt
 
     fig = F.plot_optimizer_paths(
-        SURFACE, {"GD": F.run_optimizer("GD", SURFACE.grad, (0, 0), 0.02, 5)}, title="t"
+        SURFACE, {"GD": L.run_optimizer("GD", SURFACE.grad, (0, 0), 0.02, 5)}, title="t"
     )
     assert fig.axes[0].get_title() == "t"
     plt.close(fig)

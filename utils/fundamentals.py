@@ -9,9 +9,10 @@ against what Keras / TensorFlow compute:
   :func:`categorical_crossentropy`), reduced like ``keras.losses`` (mean over the batch);
 - a dense layer's forward pass (:func:`dense_forward`) and backpropagation through a
   two-layer network by the chain rule (:func:`two_layer_backprop`, :func:`gd_step`);
-- optimizers on a 2-D loss surface (:class:`LinearRegressionSurface`, :func:`run_optimizer`,
-  :func:`learning_rate_grid`, :func:`keras_path`, :func:`plot_optimizer_paths`), with update
-  rules written as Keras writes them, so that the paths match ``keras.optimizers`` step for step;
+- optimizers on a 2-D loss surface: the surface (:class:`LinearRegressionSurface`), the path
+  of the real Keras optimizer (:func:`keras_optimizer`, :func:`keras_path`) and a contour plot
+  (:func:`plot_optimizer_paths`). The update rules themselves are written in notebook 00
+  (``utils.lessons``: ``run_optimizer``, ``learning_rate_grid``), and checked against these paths;
 - vanishing gradients: gradient norm per layer of a deep network (:func:`layer_gradient_norms`).
 """
 
@@ -289,134 +290,8 @@ class LinearRegressionSurface:
         return np.linalg.lstsq(A, self.y, rcond=None)[0]
 
 
-#: The optimizers of notebook 00 and their hyper-parameters' Keras defaults.
-OPTIMIZERS = {
-    "GD": {},
-    "SGD": {},
-    "momentum": {"momentum": 0.9},
-    "nesterov": {"momentum": 0.9},
-    "adagrad": {"initial_accumulator": 0.1, "eps": 1e-7},
-    "rmsprop": {"rho": 0.9, "eps": 1e-7},
-    "adam": {"beta_1": 0.9, "beta_2": 0.999, "eps": 1e-7},
-}
-
-
-def run_optimizer(
-    name: str,
-    grad_fn: Callable,
-    start,
-    learning_rate: float,
-    steps: int,
-    n_samples: int | None = None,
-    batch_size: int | None = None,
-    seed: int = 0,
-    **hyper,
-) -> np.ndarray:
-    """Follow optimizer ``name`` from ``start`` for ``steps`` updates; return the path ``(steps+1, d)``.
-
-    ``grad_fn(theta, idx)`` returns the gradient at ``theta`` on the samples ``idx`` (all
-    samples when ``idx`` is None). ``GD`` uses all samples; every other optimizer draws a
-    mini-batch of ``batch_size`` from ``n_samples`` each step when both are given (that is
-    what makes it *stochastic*), else uses all samples. Update rules are Keras' own:
-
-    - GD / SGD:  theta -= lr g
-    - momentum:  v = m v - lr g;  theta += v
-    - nesterov:  v = m v - lr g;  theta += m v - lr g
-    - adagrad:   a += g^2;  theta -= lr g / sqrt(a + eps)       (a starts at 0.1)
-    - rmsprop:   s = rho s + (1 - rho) g^2;  theta -= lr g / sqrt(s + eps)
-    - adam:      m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
-                 theta -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
-    """
-    if name not in OPTIMIZERS:
-        raise KeyError(f"unknown optimizer {name!r}; choose one of {list(OPTIMIZERS)}")
-    unknown = sorted(set(hyper) - set(OPTIMIZERS[name]))
-    if unknown:
-        raise TypeError(f"{name} takes hyper-parameters {sorted(OPTIMIZERS[name])}, not {unknown}")
-    if steps < 1 or learning_rate <= 0:
-        raise ValueError(
-            f"need steps >= 1 and learning_rate > 0, got steps={steps}, learning_rate={learning_rate}"
-        )
-    if (batch_size is None) != (n_samples is None):
-        raise ValueError("give both n_samples and batch_size for mini-batches, or neither")
-    h = {**OPTIMIZERS[name], **hyper}
-    rng = np.random.default_rng(seed)
-    theta = np.array(start, dtype=float)
-    path = [theta.copy()]
-    v = np.zeros_like(theta)  # momentum / second moments
-    m = np.zeros_like(theta)
-    acc = np.full_like(theta, h.get("initial_accumulator", 0.0))
-    lr = learning_rate
-    for t in range(1, steps + 1):
-        idx = None
-        if name != "GD" and batch_size is not None:
-            idx = rng.choice(n_samples, size=batch_size, replace=False)
-        g = np.asarray(grad_fn(theta, idx), dtype=float)
-        if name in ("GD", "SGD"):
-            theta = theta - lr * g
-        elif name in ("momentum", "nesterov"):
-            v = h["momentum"] * v - lr * g
-            theta = theta + (h["momentum"] * v - lr * g if name == "nesterov" else v)
-        elif name == "adagrad":
-            acc = acc + g**2
-            theta = theta - lr * g / np.sqrt(acc + h["eps"])
-        elif name == "rmsprop":
-            v = h["rho"] * v + (1 - h["rho"]) * g**2
-            theta = theta - lr * g / np.sqrt(v + h["eps"])
-        else:  # adam
-            m = h["beta_1"] * m + (1 - h["beta_1"]) * g
-            v = h["beta_2"] * v + (1 - h["beta_2"]) * g**2
-            alpha = lr * np.sqrt(1 - h["beta_2"] ** t) / (1 - h["beta_1"] ** t)
-            theta = theta - alpha * m / (np.sqrt(v) + h["eps"])
-        if not np.all(np.isfinite(theta)) or np.abs(theta).max() > 1e6:  # diverged: stop here
-            break
-        path.append(theta.copy())
-    return np.array(path)
-
-
-def final_loss(surface: LinearRegressionSurface, path: np.ndarray, steps: int) -> float:
-    """Full-batch loss at the end of ``path``; ``inf`` when the run diverged before ``steps``."""
-    path = np.asarray(path)
-    return float(surface.loss(path[-1])) if len(path) == steps + 1 else float("inf")
-
-
-def learning_rate_grid(
-    surface: LinearRegressionSurface,
-    names: Sequence[str],
-    start,
-    grid: Sequence[float],
-    steps: int,
-    batch_size: int | None = None,
-    stochastic: Sequence[str] = ("SGD",),
-    seed: int = 0,
-):
-    """Final loss of each optimizer (rows) at each learning rate (columns): a pandas DataFrame.
-
-    The optimizers named in ``stochastic`` use mini-batches of ``batch_size`` (when given),
-    the others the full-batch gradient (GD always does). Diverged runs score ``inf``.
-    ``table.idxmin(axis=1)`` is each optimizer's best rate.
-    """
-    import pandas as pd
-
-    if not len(grid):
-        raise ValueError("the learning-rate grid is empty")
-    rows = {}
-    for name in names:
-        kw = (
-            dict(n_samples=len(surface.x), batch_size=batch_size)
-            if name in stochastic and name != "GD" and batch_size is not None
-            else {}
-        )
-        rows[name] = [
-            final_loss(surface, run_optimizer(name, surface.grad, start, lr, steps, seed=seed, **kw), steps)
-            for lr in grid
-        ]
-    table = pd.DataFrame(rows, index=list(grid)).T
-    table.columns.name = "learning rate"
-    return table
-
-
 def keras_optimizer(name: str, learning_rate: float):
-    """The ``keras.optimizers`` object that :func:`run_optimizer` reproduces (GD and SGD: plain SGD)."""
+    """The ``keras.optimizers`` object that notebook 00's ``run_optimizer`` follows (GD, SGD: plain SGD)."""
     import keras
 
     makers = {
