@@ -71,6 +71,19 @@ def test_render_keeps_course_order_and_drops_self_imports(course):
     assert namespace["helper"](1) == 2
 
 
+def test_a_dropped_self_import_leaves_at_most_two_blank_lines(tmp_path):
+    _notebook(
+        tmp_path / "03_c.ipynb",
+        [
+            (
+                "code",
+                "# @save\nimport keras\n\nfrom utils.lessons import net\n\n\ndef more():\n    return net()",
+            )
+        ],
+    )
+    assert nbsave.saved_cells(tmp_path / "03_c.ipynb") == ["import keras\n\n\ndef more():\n    return net()"]
+
+
 def test_check_reports_stale_and_current(course, monkeypatch, capsys):
     monkeypatch.setenv("COURSE_ROOT", str(course))
     assert nbsave.main(["--check"]) == 1

@@ -10,7 +10,7 @@ Typical setup cell of a notebook::
     set_seeds(42); set_style(); setup_devices()
 """
 
-from .artifacts import ArtifactNotFoundError, artifact_path, load_artifact, save_artifact
+from .artifacts import ArtifactNotFoundError, artifact_path, load_artifact, save_artifact, weights_sha256
 from .devices import DeviceInfo, distribution_strategy, setup_devices
 from .paths import figures_dir, output_dir, repo_root
 from .plots import plot_confusion_matrix, plot_history, plot_image_grid, save_fig, set_style
@@ -24,6 +24,7 @@ __all__ = [
     "artifact_path",
     "load_artifact",
     "save_artifact",
+    "weights_sha256",
     "DeviceInfo",
     "distribution_strategy",
     "setup_devices",

@@ -7,6 +7,153 @@ Each block names the notebook that teaches it; read the lesson there.
 
 # ruff: noqa: E402, F811, I001
 
+# ---- from notebooks/00_keras_fundamentals.ipynb -------------------------------
+
+import numpy as np
+
+
+class SGD:
+    """theta <- theta - lr g (GD when g is the gradient on all samples)."""
+
+    def __init__(self, learning_rate):
+        self.lr = learning_rate
+
+    def step(self, theta, g):
+        return theta - self.lr * g
+
+
+class Momentum:
+    """v <- mu v - lr g;  theta <- theta + v."""
+
+    def __init__(self, learning_rate, momentum=0.9):
+        self.lr = learning_rate
+        self.mu = momentum
+        self.v = 0.0  # the velocity
+
+    def step(self, theta, g):
+        self.v = self.mu * self.v - self.lr * g
+        return theta + self.v
+
+
+class Nesterov(Momentum):
+    """v <- mu v - lr g;  theta <- theta + mu v - lr g (one step further along the new velocity)."""
+
+    def step(self, theta, g):
+        self.v = self.mu * self.v - self.lr * g
+        return theta + (self.mu * self.v - self.lr * g)
+
+
+class Adagrad:
+    """a <- a + g^2;  theta <- theta - lr g / sqrt(a + eps)."""
+
+    def __init__(self, learning_rate, initial_accumulator=0.1, eps=1e-7):
+        self.lr = learning_rate
+        self.eps = eps
+        self.a = initial_accumulator  # sum of squared gradients
+
+    def step(self, theta, g):
+        self.a = self.a + g**2
+        return theta - self.lr * g / np.sqrt(self.a + self.eps)
+
+
+class RMSprop:
+    """s <- rho s + (1 - rho) g^2;  theta <- theta - lr g / sqrt(s + eps)."""
+
+    def __init__(self, learning_rate, rho=0.9, eps=1e-7):
+        self.lr = learning_rate
+        self.rho = rho
+        self.eps = eps
+        self.s = 0.0  # moving average of squared gradients
+
+    def step(self, theta, g):
+        self.s = self.rho * self.s + (1 - self.rho) * g**2
+        return theta - self.lr * g / np.sqrt(self.s + self.eps)
+
+
+class Adam:
+    """m, v: moving averages of g and g^2; the step is bias-corrected as Keras does."""
+
+    def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, eps=1e-7):
+        self.lr = learning_rate
+        self.b1 = beta_1
+        self.b2 = beta_2
+        self.eps = eps
+        self.m = 0.0
+        self.v = 0.0
+        self.t = 0  # steps taken
+
+    def step(self, theta, g):
+        self.t += 1
+        self.m = self.b1 * self.m + (1 - self.b1) * g
+        self.v = self.b2 * self.v + (1 - self.b2) * g**2
+        alpha = self.lr * np.sqrt(1 - self.b2**self.t) / (1 - self.b1**self.t)
+        return theta - alpha * self.m / (np.sqrt(self.v) + self.eps)
+
+
+OPTIMIZERS = {
+    "GD": SGD,
+    "SGD": SGD,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+}
+
+
+def run_optimizer(
+    name, grad_fn, start, learning_rate, steps, n_samples=None, batch_size=None, seed=0, **hyper
+):
+    """Path of optimizer `name` from `start`: an array (steps + 1, parameters).
+
+    grad_fn(theta, idx) is the gradient on the samples idx (all samples when idx is None).
+    GD always uses all samples; the others draw a mini-batch of batch_size from n_samples
+    each step when both are given. A diverging run stops early (a shorter path).
+    """
+    if (batch_size is None) != (n_samples is None):
+        raise ValueError("give both n_samples and batch_size for mini-batches, or neither")
+    opt = OPTIMIZERS[name](learning_rate, **hyper)
+    rng = np.random.default_rng(seed)
+    theta = np.array(start, dtype=float)
+    path = [theta]
+    for _ in range(steps):
+        idx = None
+        if name != "GD" and batch_size is not None:
+            idx = rng.choice(n_samples, size=batch_size, replace=False)
+        theta = opt.step(theta, grad_fn(theta, idx))
+        if not np.all(np.isfinite(theta)) or np.abs(theta).max() > 1e6:
+            break
+        path.append(theta)
+    return np.array(path)
+
+
+import pandas as pd
+
+
+def final_loss(surface, path, steps):
+    """Loss at the end of `path`; inf when the run diverged before `steps` steps."""
+    return float(surface.loss(path[-1])) if len(path) == steps + 1 else float("inf")
+
+
+def learning_rate_grid(surface, names, start, grid, steps, batch_size=None, stochastic=("SGD",), seed=0):
+    """Final loss of each optimizer (rows) at each learning rate (columns).
+
+    The optimizers named in `stochastic` use mini-batches of batch_size, the others all samples.
+    """
+    rows = {}
+    for name in names:
+        kw = {}
+        if name in stochastic and batch_size is not None:
+            kw = dict(n_samples=len(surface.x), batch_size=batch_size)
+        rows[name] = [
+            final_loss(surface, run_optimizer(name, surface.grad, start, lr, steps, seed=seed, **kw), steps)
+            for lr in grid
+        ]
+    table = pd.DataFrame(rows, index=list(grid)).T
+    table.columns.name = "learning rate"
+    return table
+
+
 # ---- from notebooks/02_digit_classification_with_lenet5.ipynb -----------------
 
 import keras
@@ -158,6 +305,27 @@ def alexnet_cifar(
     return keras.Model(inputs, outputs, name=name)
 
 
+# ---- from notebooks/04_bottleneck_features.ipynb ------------------------------
+
+import keras
+from keras import layers
+
+
+def small_vgg(n_classes, filters=(32, 64, 128), input_shape=(32, 32, 3), name="small_vgg"):
+    """VGG-style blocks: one conv_bn_relu in the first, two in the others, 2x2 max pooling
+    after all but the last; then global average pooling (`features`) and a softmax."""
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    for b, n in enumerate(filters, start=1):
+        for j in range(1, (1 if b == 1 else 2) + 1):
+            x = conv_bn_relu(x, n, f"block{b}_{j}")
+        if b < len(filters):
+            x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+    x = layers.GlobalAveragePooling2D(name="features")(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
 # ---- from notebooks/05_transfer_learning.ipynb --------------------------------
 
 import keras
@@ -178,6 +346,23 @@ def build_classifier(base, num_classes, dense_units=256, dropout=0.5):
         x = layers.Dense(num_classes, activation="softmax", name="probs")(x)
     outputs = layers.Activation("linear", dtype="float32", name="output")(x)  # float32 under mixed precision
     return keras.Model(inputs, outputs, name="transfer")
+
+
+from keras import layers
+
+
+def set_phase(base, phase, last_block="block3"):
+    """Which base layers train: "scratch" all of them; "frozen" none; "fine_tune" the layers
+    of the last block (names starting with `last_block`), batch normalization kept frozen."""
+    if phase not in ("scratch", "frozen", "fine_tune"):
+        raise ValueError(f"phase must be 'scratch', 'frozen' or 'fine_tune', got {phase!r}")
+    base.trainable = True  # the flags of the layers decide
+    for layer in base.layers:
+        if phase == "fine_tune":
+            batch_norm = isinstance(layer, layers.BatchNormalization)
+            layer.trainable = layer.name.startswith(last_block) and not batch_norm
+        else:
+            layer.trainable = phase == "scratch"
 
 
 # ---- from notebooks/12_cnn_ta_clustered_images.ipynb --------------------------

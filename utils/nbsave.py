@@ -61,7 +61,8 @@ def saved_cells(notebook: Path) -> list[str]:
         if not lines or not MARKER.match(lines[0].strip()):
             continue
         body = [line for line in lines[1:] if not SELF_IMPORT.match(line.strip())]
-        out.append("\n".join(body).strip("\n"))
+        # a dropped import can leave three blank lines in a row: keep at most two
+        out.append(re.sub(r"\n{4,}", "\n\n\n", "\n".join(body)).strip("\n"))
     return out
 
 

@@ -16,6 +16,7 @@ from .images import (
 )
 from .registry import DATASETS, get_dataset
 from .stocks import SP500_INDEX_TICKER, load_sp500_index, load_stock_prices
+from .transfer_split import TransferSplit, cifar10_transfer_split
 
 __all__ = [
     "ChecksumError",
@@ -41,4 +42,6 @@ __all__ = [
     "SP500_INDEX_TICKER",
     "load_sp500_index",
     "load_stock_prices",
+    "TransferSplit",
+    "cifar10_transfer_split",
 ]
