@@ -14,8 +14,8 @@ SMOKE_ENV := COURSE_SCALE=smoke COURSE_OUTPUT_DIR=$(CURDIR)/build/smoke/output \
 # The Jupyter kernel "CNN course (.venv)" (utils/kernel.py: hides TensorFlow's start-up log lines)
 KERNEL := $(VENV)/share/jupyter/kernels/cnn-course/kernel.json
 export TF_CPP_MIN_LOG_LEVEL ?= 2
-# `make test` runs on this many pytest-xdist workers (conftest.py keeps each notebook, and the
-# notebooks that hand artifacts to each other, on one worker, in order)
+# `make test` runs on this many pytest-xdist workers (conftest.py's scheduler keeps each notebook,
+# and the notebooks that hand artifacts to each other, on one worker, in order)
 TEST_WORKERS ?= 2
 export PYTHONHASHSEED ?= 0
 
@@ -45,7 +45,7 @@ test: setup
 	$(MAKE) --no-print-directory lint
 	$(SMOKE_ENV) $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=900 -q -rfE \
-	    -n $(TEST_WORKERS) --dist loadgroup
+	    -n $(TEST_WORKERS)
 
 ## lint: one style (ruff check + ruff format --check on utils, tests, benchmarks, notebooks) and utils/lessons.py current
 lint: setup

@@ -4,8 +4,6 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).parent / "tests"))
 import nbval_policy  # noqa: E402
 
@@ -31,13 +29,19 @@ def notebook_groups(notebooks):
     return {nb: root(nb.stem) for nb in notebooks}
 
 
-def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``), all the cells of a
-    notebook run on one worker, in order, and so do the notebooks that hand artifacts to each
-    other (04 -> 05, 07 -> 08, 11 -> 15). Unit tests are spread one by one."""
-    paths = sorted({Path(str(item.fspath)) for item in items if str(item.fspath).endswith(".ipynb")})
-    groups = notebook_groups(paths)
-    for item in items:
-        path = Path(str(item.fspath))
-        if path in groups:
-            item.add_marker(pytest.mark.xdist_group(groups[path]))
+def pytest_xdist_make_scheduler(config, log):
+    """With pytest-xdist (``make test`` runs ``-n 2``): all the cells of a notebook run on one
+    worker, in order, and so do the notebooks that hand artifacts to each other (04 -> 05,
+    07 -> 08, 11 -> 15). Unit tests are spread by module."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    root = Path(str(config.rootpath))
+    notebooks = sorted(root.glob("notebooks/**/*.ipynb"))
+    groups = {nb.relative_to(root).as_posix(): group for nb, group in notebook_groups(notebooks).items()}
+
+    class NotebookChains(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::", 1)[0]
+            return groups.get(path, path)
+
+    return NotebookChains(config, log)

@@ -1,5 +1,5 @@
 """`make test` runs on two pytest-xdist workers: the notebooks that hand artifacts to each
-other must run on one worker, in course order (conftest.py groups them)."""
+other must run on one worker, in course order (conftest.py's scheduler groups them)."""
 
 import importlib.util
 from pathlib import Path
