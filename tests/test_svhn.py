@@ -93,6 +93,12 @@ def test_union_box_margin_and_clipping():
         svhn.union_box(np.zeros((0, 4)))
     with pytest.raises(ValueError, match="margin"):
         svhn.union_box(boxes, margin=-0.1)
+    # one margin for each side (left, top, right, bottom): -10 px left, +8 px at the bottom
+    assert svhn.union_box(boxes, margin=(0.5, 0, 0, 0.25)) == (0, 18, 30, 58)
+    with pytest.raises(ValueError, match="four"):
+        svhn.union_box(boxes, margin=(0.1, 0.2))
+    with pytest.raises(ValueError, match=">= 0"):
+        svhn.union_box(boxes, margin=(0.1, 0.2, -0.1, 0))
     with pytest.raises(ValueError, match="positive"):
         svhn.union_box([[0, 0, 0, 5]])
 
@@ -105,6 +111,17 @@ def test_crop_number_takes_the_box_and_resizes():
     assert crop.min() > 200  # only the white box was kept
     wider = svhn.crop_number(Image.fromarray(img).convert("L"), [[40, 10, 20, 20]], size=32, margin=0.5)
     assert wider.shape == (32, 32, 3) and wider[16, 16].min() > 200 and wider[0, 0].max() < 50
+
+
+def test_digit_box_is_the_union_as_shares_of_the_window():
+    boxes = pd.DataFrame(dict(left=[20, 42], top=[10, 14], width=[20, 18], height=[30, 30]))
+    window = svhn.union_box(boxes, margin=0.3, image_size=(100, 40))  # (8, 0, 72, 40)
+    box = svhn.digit_box(boxes, window)  # union x 20..60, y 10..44 (below the window: clipped)
+    assert box.dtype == np.float32
+    np.testing.assert_allclose(box, [10 / 40, 12 / 64, 1.0, 52 / 64])
+    np.testing.assert_allclose(svhn.digit_box(boxes, (20, 10, 60, 44)), [0, 0, 1, 1])
+    with pytest.raises(ValueError, match="right > left"):
+        svhn.digit_box(boxes, (10, 0, 10, 5))
 
 
 def test_encode_decode_numbers_and_dropping():
@@ -178,6 +195,20 @@ def test_standin_round_trip_through_the_real_pipeline(tmp_path):
     assert out["x"].shape[1:] == (32, 32, 3) and out["y"].shape == (12 - n6, 6)
     first = table[table["file"] == out["file"][0]].sort_values("position")
     assert svhn.decode_numbers(out["y"][:1]) == ["".join(map(str, first["label"]))]
+    # the box target: inside [0, 1], and with jitter=0 the same margin on every side
+    box = out["box"]
+    assert box.shape == (len(out["x"]), 4) and box.dtype == np.float32
+    assert (box >= 0).all() and (box <= 1).all() and (box[:, 2:] > box[:, :2]).all()
+    with Image.open(root / "train" / out["file"][0]) as im:
+        window = svhn.union_box(first, margin=0.3, image_size=im.size)
+    np.testing.assert_allclose(box[0], svhn.digit_box(first, window))
+    # random margins: the number moves in the crop; the same seed gives the same crops
+    moved = svhn.preprocess_split(root / "train", table, progress=False, jitter=0.25, seed=1)
+    again = svhn.preprocess_split(root / "train", table, progress=False, jitter=0.25, seed=1)
+    assert np.array_equal(moved["x"], again["x"]) and np.array_equal(moved["box"], again["box"])
+    assert np.array_equal(moved["y"], out["y"]) and moved["box"].std(axis=0).min() > box.std(axis=0).min()
+    with pytest.raises(ValueError, match="jitter"):
+        svhn.preprocess_split(root / "train", table, progress=False, jitter=0.5)
 
 
 def test_standin_is_deterministic_and_reused(tmp_path):

@@ -9,8 +9,11 @@ What the two SVHN notebooks (07, 08) need, in the order they use it:
   references) with h5py 3 into a tidy table, one row a digit, label 10 turned into 0;
 - :func:`union_box`, :func:`crop_number` cut each photo to the union of its digit boxes,
   enlarged by a margin and clipped to the image, resized with current Pillow resampling;
+  :func:`digit_box` gives that union inside the crop, as shares of the crop's size (the
+  box target of notebook 08);
 - :func:`encode_numbers` turns a number into ``[count, d1, .., d5]`` with a "no digit"
-  class; :func:`preprocess_split` does all of that for a folder, with a progress bar;
+  class; :func:`preprocess_split` does all of that for a folder (with a random margin for
+  each side when asked), with a progress bar;
 - :func:`make_standin_svhn` writes an offline stand-in in the same format: PNG photos of
   house numbers made of real MNIST digits on textured backgrounds, and a genuine v7.3
   ``digitStruct.mat`` (512-byte MATLAB header, HDF5 object references);
@@ -243,12 +246,15 @@ def write_digit_struct(path: str | os.PathLike, table: pd.DataFrame, created: da
 
 # --------------------------------------------------------------------------- crop and labels
 def union_box(
-    boxes: pd.DataFrame | np.ndarray, margin: float = 0.3, image_size: tuple[int, int] | None = None
+    boxes: pd.DataFrame | np.ndarray,
+    margin: float | Sequence[float] = 0.3,
+    image_size: tuple[int, int] | None = None,
 ) -> tuple[int, int, int, int]:
     """``(left, top, right, bottom)`` of the union of digit boxes, enlarged and clipped.
 
     ``boxes``: rows of ``left, top, width, height``. The union is enlarged by ``margin``
     times its width (height) on each side, then clipped to ``image_size = (width, height)``.
+    ``margin`` is one share for every side or four shares, ``(left, top, right, bottom)``.
     ``right``/``bottom`` are exclusive, as in ``PIL.Image.crop``.
     """
     arr = (
@@ -258,18 +264,22 @@ def union_box(
     )
     if len(arr) == 0:
         raise ValueError("union_box needs at least one digit box")
-    if margin < 0:
+    m = np.asarray(margin, dtype=float).ravel()
+    if m.size not in (1, 4):
+        raise ValueError(f"margin must be one share or four (left, top, right, bottom), got {margin}")
+    if np.any(m < 0):
         raise ValueError(f"margin must be >= 0 (a share of the box size), got {margin}")
+    m_left, m_top, m_right, m_bottom = np.broadcast_to(m, (4,))
     if np.any(arr[:, 2:] <= 0):
         raise ValueError(f"box widths and heights must be positive, got {arr[:, 2:].tolist()}")
     left, top = arr[:, 0].min(), arr[:, 1].min()
     right, bottom = (arr[:, 0] + arr[:, 2]).max(), (arr[:, 1] + arr[:, 3]).max()
-    dx, dy = margin * (right - left), margin * (bottom - top)
+    w, h = right - left, bottom - top
     box = [
-        int(np.floor(left - dx)),
-        int(np.floor(top - dy)),
-        int(np.ceil(right + dx)),
-        int(np.ceil(bottom + dy)),
+        int(np.floor(left - m_left * w)),
+        int(np.floor(top - m_top * h)),
+        int(np.ceil(right + m_right * w)),
+        int(np.ceil(bottom + m_bottom * h)),
     ]
     if image_size is not None:
         w, h = image_size
@@ -279,7 +289,7 @@ def union_box(
     return tuple(box)
 
 
-def crop_number(image, boxes, size: int = 32, margin: float = 0.3) -> np.ndarray:
+def crop_number(image, boxes, size: int = 32, margin: float | Sequence[float] = 0.3) -> np.ndarray:
     """Crop a photo (PIL image or array) to :func:`union_box` and resize to ``size x size`` RGB."""
     from PIL import Image
 
@@ -287,6 +297,23 @@ def crop_number(image, boxes, size: int = 32, margin: float = 0.3) -> np.ndarray
     img = img.convert("RGB")
     box = union_box(boxes, margin=margin, image_size=img.size)
     return np.asarray(img.crop(box).resize((size, size), Image.Resampling.LANCZOS))
+
+
+def digit_box(boxes: pd.DataFrame | np.ndarray, window: Sequence[float]) -> np.ndarray:
+    """The union of the digit boxes (no margin) inside a crop ``window``, as shares of its size.
+
+    ``window``: ``(left, top, right, bottom)`` in pixels, e.g. from :func:`union_box`.
+    Returns float32 ``(y_min, x_min, y_max, x_max)`` in [0, 1], clipped (real boxes can
+    stick out of the photo, and so out of the clipped window). Resizing the crop to a
+    square does not change these numbers: they are shares of the height and of the width.
+    """
+    left, top, right, bottom = (float(v) for v in window)
+    if right <= left or bottom <= top:
+        raise ValueError(f"window must be (left, top, right, bottom), right > left, bottom > top: {window}")
+    u_left, u_top, u_right, u_bottom = union_box(boxes, margin=0)
+    w, h = right - left, bottom - top
+    box = [(u_top - top) / h, (u_left - left) / w, (u_bottom - top) / h, (u_right - left) / w]
+    return np.clip(np.array(box, dtype=np.float32), 0, 1)
 
 
 def encode_numbers(
@@ -329,15 +356,24 @@ def preprocess_split(
     max_digits: int = MAX_DIGITS,
     limit: int | None = None,
     progress: bool = True,
+    jitter: float = 0.0,
+    seed: int = 0,
 ) -> dict:
     """Crop and label every photo of an extracted split folder (``train/`` or ``test/``).
 
+    Each side of a crop gets the margin ``margin + u`` with ``u`` drawn uniformly from
+    ``[-jitter, jitter]`` for every photo and side (``seed`` fixes the draws), so the number
+    is not always at the same place in the crop; ``jitter=0`` gives ``margin`` everywhere.
     Returns a dict: ``x`` uint8 ``(n, size, size, 3)``, ``y`` uint8 ``(n, 1 + max_digits)``
-    (see :func:`encode_numbers`), ``file`` (names), ``n_photos`` and ``n_dropped`` (photos
-    whose number has more than ``max_digits`` digits).
+    (see :func:`encode_numbers`), ``box`` float32 ``(n, 4)``: the union of the digit boxes in
+    the crop, ``(y_min, x_min, y_max, x_max)`` as shares of its size (:func:`digit_box`),
+    ``file`` (names), ``n_photos`` and ``n_dropped`` (photos whose number has more than
+    ``max_digits`` digits).
     """
     from PIL import Image
 
+    if not 0 <= jitter <= margin:
+        raise ValueError(f"jitter must be between 0 and margin ({margin}), got {jitter}")
     folder = Path(folder)
     if table is None:
         table = parse_digit_struct(folder / "digitStruct.mat", limit=limit, progress=progress)
@@ -349,6 +385,8 @@ def preprocess_split(
     y, keep = encode_numbers(numbers, max_digits=max_digits)
     kept = [f for f, k in zip(files, keep) if k]
     x = np.empty((len(kept), size, size, 3), dtype=np.uint8)
+    box = np.empty((len(kept), 4), dtype=np.float32)
+    margins = margin + jitter * np.random.default_rng(seed).uniform(-1, 1, size=(len(kept), 4))
     it = kept
     if progress:
         from tqdm.auto import tqdm
@@ -362,8 +400,10 @@ def preprocess_split(
                 "the extraction is incomplete; delete the folder and extract again"
             )
         with Image.open(path) as im:
-            x[i] = crop_number(im, groups[fname], size=size, margin=margin)
-    return dict(x=x, y=y, file=np.array(kept), n_photos=len(files), n_dropped=int((~keep).sum()))
+            x[i] = crop_number(im, groups[fname], size=size, margin=margins[i])
+            window = union_box(groups[fname], margin=margins[i], image_size=im.size)
+        box[i] = digit_box(groups[fname], window)
+    return dict(x=x, y=y, box=box, file=np.array(kept), n_photos=len(files), n_dropped=int((~keep).sum()))
 
 
 # --------------------------------------------------------------------------- scoring
