@@ -155,6 +155,17 @@ def test_lesson_train_classifier_learns_and_reports(capsys):
     pred = predict_classes(model, make_dataset(x, scale=None))
     assert pred.shape == (400,) and (pred == y).mean() > 0.9
 
+    # with label smoothing: the same labels (class numbers), the accuracy metric still works,
+    # and the loss cannot fall to 0 (the best output for a target of 0.95 / 0.05 is 0.95)
+    set_seeds(0)
+    smooth = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs)))
+    history = train_classifier(
+        smooth, ds, make_dataset(x, y, scale=None), epochs=5, learning_rate=0.05, label_smoothing=0.1
+    )
+    assert max(history.history["val_accuracy"]) > 0.9
+    floor = -(0.95 * np.log(0.95) + 0.05 * np.log(0.05))  # entropy of the smoothed target
+    assert min(history.history["loss"]) > floor - 1e-3
+
 
 def test_lesson_warmup_cosine_warms_up_then_decays(tmp_path):
     import keras
@@ -203,18 +214,40 @@ def test_lesson_cifar_networks_shapes_and_parameters():
 
     cnn = small_cnn()
     assert cnn.output_shape == (None, 10)
-    assert cnn.get_layer("block1_pool").output.shape[1:] == (16, 16, 32)
-    assert cnn.get_layer("block3_pool").output.shape[1:] == (4, 4, 128)
-    # convs 864 + 18,432 + 36,864 + 73,728 + 147,456; batch norm 4 x (32 + 2x64 + 2x128);
-    # dense 2,048 x 256 + 256 = 524,544 and 2,570
-    assert cnn.count_params() == 806_122
-    two = small_cnn(first_block_convs=2)
-    assert two.count_params() == 815_466  # + a 32 -> 32 convolution (9,216) and its batch norm (128)
-    assert len(two.layers) == len(cnn.layers) + 3
+    assert cnn.get_layer("stem_relu").output.shape[1:] == (32, 32, 16)
+    assert cnn.get_layer("block1_1_relu").output.shape[1:] == (16, 16, 24)
+    assert cnn.get_layer("block3_2_relu").output.shape[1:] == (4, 4, 128)
+    # convs 432 + 3,456 + 5,184 + 13,824 + 36,864 + 73,728 + 147,456;
+    # batch norm 4 x (16 + 2x24 + 2x64 + 2x128); dense 128 x 10 + 10
+    assert cnn.count_params() == 284_026
+    assert all(l.momentum == 0.9 for l in cnn.layers if l.__class__.__name__ == "BatchNormalization")
+    # pooling first: batch norm and ReLU see the pooled maps; same parameters either way
+    late = small_cnn(pool_first=False)
+    assert late.get_layer("block1_1_bn").output.shape[1:] == (32, 32, 24)
+    assert cnn.get_layer("block1_1_bn").output.shape[1:] == (16, 16, 24)
+    assert late.count_params() == cnn.count_params()
+    assert late.output_shape == cnn.output_shape
 
     alex = alexnet_cifar()
     assert alex.output_shape == (None, 10)
-    assert alex.get_layer("pool5").output.shape[1:] == (4, 4, 128)
-    # convs 1,296 + 41,472 + 165,888 + 331,776 + 221,184; batch norm 4 x 656;
-    # dense 2,048 x 512 + 512, 512 x 512 + 512, 5,130
-    assert alex.count_params() == 2_081_114
+    assert alex.get_layer("conv5_relu").output.shape[1:] == (4, 4, 96)
+    # convs 864 + 18,432 + 73,728 + 147,456 + 110,592; batch norm 4 x 448;
+    # dense 1,536 x 512 + 512, 512 x 512 + 512, 5,130
+    assert alex.count_params() == 1_407_594
+
+
+def test_lesson_smoothed_crossentropy_matches_soft_targets():
+    import keras
+
+    from utils.lessons import smoothed_crossentropy
+
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], dtype="float32")
+    labels = np.array([0, 2])
+    # smoothing 0.3 over 3 classes: the true class gets 0.7 + 0.1, the others 0.1
+    soft = np.array([[0.8, 0.1, 0.1], [0.1, 0.1, 0.8]])
+    expected = -(soft * np.log(probs)).sum(axis=1)
+    got = keras.ops.convert_to_numpy(smoothed_crossentropy(0.3)(labels, probs))
+    assert np.allclose(got, expected, atol=1e-5)
+    # no smoothing: the plain sparse cross-entropy; labels of shape (n, 1) work too
+    plain = keras.ops.convert_to_numpy(smoothed_crossentropy(0.0)(labels[:, None], probs))
+    assert np.allclose(plain, -np.log(probs[[0, 1], labels]), atol=1e-5)

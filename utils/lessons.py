@@ -214,16 +214,30 @@ def warmup_cosine(peak, epochs, steps_per_epoch, warmup_epochs=1):
     )
 
 
-def train_classifier(model, train_ds, val_ds, epochs, learning_rate=2e-3, patience=5, log_dir=None):
+def smoothed_crossentropy(smoothing):
+    """Cross-entropy against soft targets: the true class gets 1 - smoothing + smoothing / n_classes,
+    every other class smoothing / n_classes. Labels come in as class numbers, as everywhere else."""
+
+    def loss(y_true, y_pred):
+        n_classes = keras.ops.shape(y_pred)[-1]
+        one_hot = keras.ops.one_hot(keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32"), n_classes)
+        return keras.losses.categorical_crossentropy(one_hot, y_pred, label_smoothing=smoothing)
+
+    return loss
+
+
+def train_classifier(
+    model, train_ds, val_ds, epochs, learning_rate=2e-3, patience=5, log_dir=None, label_smoothing=0.0
+):
     """Compile (Adam, warm-up + cosine) and fit with early stopping; the History gets
     `seconds` (training wall time) and `best_epoch` (1-based, the epoch whose weights are kept)."""
     schedule = warmup_cosine(learning_rate, epochs, int(train_ds.cardinality()), min(1, epochs - 1))
+    if label_smoothing:
+        loss = smoothed_crossentropy(label_smoothing)
+    else:
+        loss = "sparse_categorical_crossentropy"
     with model.distribute_strategy.scope():  # the strategy the model was built under
-        model.compile(
-            optimizer=keras.optimizers.Adam(schedule),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-        )
+        model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=["accuracy"])
     early_stop = keras.callbacks.EarlyStopping(
         monitor="val_accuracy", patience=patience, restore_best_weights=True
     )
@@ -244,35 +258,42 @@ import keras
 from keras import layers
 
 
-def conv_bn_relu(x, filters, name):
+def conv_bn_relu(x, filters, name, momentum=0.99):
     """3x3 convolution (no bias: batch normalization adds its own shift), batch normalization, ReLU."""
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(momentum=momentum, name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
+
+
+def conv_pool_bn_relu(x, filters, name, momentum=0.99, pool_first=True):
+    """3x3 convolution and 2x2 max pooling. With pool_first, batch norm and ReLU come after the
+    pooling and work on 4x fewer numbers (the output has the same shape either way)."""
+    if not pool_first:
+        return layers.MaxPooling2D(2, name=f"{name}_pool")(conv_bn_relu(x, filters, name, momentum))
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+    x = layers.BatchNormalization(momentum=momentum, name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
 def small_cnn(
     input_shape=(32, 32, 3),
     n_classes=10,
-    filters=(32, 64, 128),
-    dense_units=256,
-    conv_dropout=0.1,
-    dense_dropout=0.3,
-    first_block_convs=1,
+    stem=16,
+    filters=(24, 64, 128),
+    momentum=0.9,
+    pool_first=True,
     name="small_cnn",
 ):
-    """VGG-style blocks (3x3 convolutions, 2x2 max pooling, dropout), a dense layer, a softmax.
-    The first block, at full resolution, has `first_block_convs` convolutions, the others two."""
+    """A stem convolution at full resolution, then one block per entry of `filters`: a convolution
+    that halves the image side (conv_pool_bn_relu) and a second convolution (conv_bn_relu).
+    Global max pooling keeps each filter's strongest response; a softmax reads them."""
     inputs = keras.Input(shape=input_shape, name="image")
-    x = inputs
+    x = conv_bn_relu(inputs, stem, "stem", momentum)
     for b, n in enumerate(filters, start=1):
-        for j in range(1, (first_block_convs if b == 1 else 2) + 1):
-            x = conv_bn_relu(x, n, f"block{b}_{j}")
-        x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
-        x = layers.Dropout(conv_dropout, name=f"block{b}_dropout")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(dense_units, activation="relu", name="fc")(x)
-    x = layers.Dropout(dense_dropout, name="fc_dropout")(x)
+        x = conv_pool_bn_relu(x, n, f"block{b}_1", momentum, pool_first)
+        x = conv_bn_relu(x, n, f"block{b}_2", momentum)
+    x = layers.GlobalMaxPooling2D(name="global_max_pool")(x)
     outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -284,19 +305,21 @@ from keras import layers
 def alexnet_cifar(
     input_shape=(32, 32, 3),
     n_classes=10,
-    filters=(48, 96, 192, 192, 128),
+    filters=(32, 64, 128, 128, 96),
     dense_units=512,
     dropout=0.3,
+    momentum=0.9,
     name="alexnet_cifar",
 ):
     """AlexNet's layout for 32x32 images: five 3x3 convolutions (batch norm, ReLU), max pooling
-    after the 1st, 2nd and 5th, two dense layers with dropout, a softmax."""
+    after the 1st, 2nd and 5th (before batch norm), two dense layers with dropout, a softmax."""
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
     for i, n in enumerate(filters, start=1):
-        x = conv_bn_relu(x, n, f"conv{i}")
         if i in (1, 2, 5):
-            x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+            x = conv_pool_bn_relu(x, n, f"conv{i}", momentum)
+        else:
+            x = conv_bn_relu(x, n, f"conv{i}", momentum)
     x = layers.Flatten(name="flatten")(x)
     for i in (1, 2):
         x = layers.Dense(dense_units, activation="relu", name=f"fc{i}")(x)
