@@ -55,7 +55,10 @@ def augmentation():
     from keras import layers
 
     return keras.Sequential(
-        [layers.RandomFlip("horizontal", seed=1), layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=2)]
+        [
+            layers.RandomFlip("horizontal", seed=1),
+            layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=2),
+        ]
     )
 
 
@@ -224,7 +227,10 @@ def print_summary(results: dict[str, list[dict]]) -> None:
             else:
                 parts.append(f"{t:.0%}: {a / b:.2f}")
         print(f"ratio {name} / reference, time to " + ", ".join(parts))
-    print("(< x: the reference did not reach that accuracy in its run; x = course time / reference's whole run)")
+    print(
+        "(< x: the reference did not reach that accuracy in its run; x = course time / reference's whole run)"
+    )
+
 
 if __name__ == "__main__":
     main()
