@@ -196,7 +196,8 @@ def print_summary(results: dict[str, list[dict]]) -> None:
     """The table: minutes of training to each target (mean of runs; "-": not reached), images/s,
     peak memory, best accuracy, minutes trained in all; then the ratios course / reference."""
     header = f"{'model':13s} {'params':>9s} " + " ".join(f"{f'to {t:.0%}':>8s}" for t in TARGETS)
-    print(header + f" {'img/s':>7s} {'peak MiB':>9s} {'best':>6s} {'trained':>8s}   (minutes of training)")
+    header += f" {'img/s':>7s} {'peak MiB':>9s} {'best':>6s} {'trained':>8s}"
+    print(header + "   (minutes of training; mean of runs)")
     summary, trained = {}, {}
     for name, runs in results.items():
         times = []
@@ -227,9 +228,8 @@ def print_summary(results: dict[str, list[dict]]) -> None:
             else:
                 parts.append(f"{t:.0%}: {a / b:.2f}")
         print(f"ratio {name} / reference, time to " + ", ".join(parts))
-    print(
-        "(< x: the reference did not reach that accuracy in its run; x = course time / reference's whole run)"
-    )
+    if None in summary["reference"]:
+        print("(< x: the reference did not reach that accuracy; x = course time / reference's whole run)")
 
 
 if __name__ == "__main__":
