@@ -39,7 +39,7 @@ import time
 
 TARGETS = (0.70, 0.75, 0.80, 0.85)
 
-# name -> (epochs planned, batch size, peak learning rate, schedule)
+# name -> epochs planned, batch size, peak learning rate, schedule (and label smoothing, augmentation)
 COURSE = dict(batch_size=128, learning_rate=3e-3, schedule="cosine", label_smoothing=0.1)
 RECIPES = {
     "reference": dict(epochs=40, batch_size=32, learning_rate=1e-3, schedule="constant"),

@@ -8,7 +8,7 @@
   rates, batch sizes, regularisation side by side);
 - :func:`train_runs` and :func:`runs_table`: train one fresh model a configuration (same
   seed, same initial weights) and tabulate final/best validation loss and seconds an epoch;
-- :func:`predict_classes` and :func:`accuracy_by_class`: evaluate an image classifier.
+- :func:`accuracy_by_class`: accuracy within each true class of an image classifier.
 
 The training recipe of the image classifiers (Adam, warm-up + cosine, early stopping) is
 written in notebook 03 and reused from ``utils.lessons.train_classifier``.
@@ -213,11 +213,6 @@ def runs_table(results: Mapping[str, Mapping], monitor: str = "val_loss"):
             "seconds/epoch": float(np.mean(r["epoch_seconds"])) if r["epoch_seconds"] else np.nan,
         }
     return pd.DataFrame(rows).T
-
-
-def predict_classes(model, data) -> np.ndarray:
-    """Most likely class of every example (``data``: array or dataset of images)."""
-    return np.argmax(model.predict(data, verbose=0), axis=-1)
 
 
 def accuracy_by_class(y_true, y_pred, n_classes: int) -> np.ndarray:
