@@ -5,8 +5,9 @@
 
 Trains each network for ``--epochs`` epochs under ``utils.distribution_strategy()`` (all
 local GPUs through MirroredStrategy when there are several; one device otherwise), with
-the precision policy ``utils.setup_devices()`` picks (``mixed_float16`` on a GPU with
-tensor cores, float32 on a CPU), the global batch scaled by the number of replicas, and
+the precision policy ``utils.fast_precision()`` picks (``mixed_float16`` on a GPU with
+tensor cores, ``mixed_bfloat16`` on a CPU with bfloat16 hardware, float32 otherwise), the
+global batch scaled by the number of replicas, and
 prints one line per network: images per second of the timed epochs (after a warm-up epoch),
 the precision policy, the number of replicas, and the test accuracy at the end. Run it by
 hand; it is never a timed test. On a CPU-only machine it measures the CPU.
@@ -33,19 +34,21 @@ def main() -> None:
 
     import keras
 
-    from utils import distribution_strategy, set_seeds, setup_devices
+    from utils import distribution_strategy, fast_precision, set_seeds, setup_devices
     from utils.data import load_cifar10, load_mnist
-    from utils.lessons import alexnet_cifar, lenet5, small_cnn
+    from utils.lessons import alexnet_cifar, lenet5, patch_whitening, small_cnn
     from utils.pipeline import make_dataset
 
     info = setup_devices()
+    keras.mixed_precision.set_global_policy(fast_precision(info))
     strategy = distribution_strategy()
     batch = args.batch_size * strategy.num_replicas_in_sync
     policy = keras.mixed_precision.global_policy().name
     mnist, cifar = load_mnist(), load_cifar10()
+    whitening = patch_whitening(cifar[0][0][:5_000] / 255)  # from training images, as in 03
     runs = [
         ("LeNet-5 / MNIST", lambda: lenet5(input_shape=(28, 28, 1)), mnist),
-        ("small CNN / CIFAR-10", small_cnn, cifar),
+        ("small CNN / CIFAR-10", lambda: small_cnn(whitening), cifar),
         ("AlexNet-style / CIFAR-10", alexnet_cifar, cifar),
     ]
     print(f"{'network':26s} {'img/s':>8s} {'policy':>14s} {'replicas':>8s} {'test acc':>9s}")

@@ -169,20 +169,15 @@ def test_lesson_train_classifier_learns_and_reports(capsys):
 def test_lesson_warmup_cosine_warms_up_then_decays(tmp_path):
     import keras
 
-    from utils import set_seeds
     from utils.lessons import train_classifier, warmup_cosine
 
     lr = warmup_cosine(0.01, epochs=10, steps_per_epoch=10)  # warm-up 10 steps, cosine over 90
     values = np.array([float(lr(step)) for step in (0, 5, 10, 55, 100)])
     np.testing.assert_allclose(values, [0.0, 0.005, 0.01, 0.005, 0.0], atol=1e-6)
+    lr = warmup_cosine(0.01, epochs=10, steps_per_epoch=10, warmup_epochs=2.5)  # warm-up 25 steps
+    assert float(lr(25)) == pytest.approx(0.01) and float(lr(20)) == pytest.approx(0.008)
 
-    set_seeds(0)
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, 256)
-    x = (rng.normal(size=(256, 4, 4)) + y[:, None, None] * 2).astype("float32")
-    inputs = keras.Input(shape=(4, 4, 1))
-    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs)))
-    ds = make_dataset(x, y, batch_size=32, shuffle=True, scale=None)
+    model, ds, x, y = _separable_task()
     seen = []
     probe = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: seen.append(float(model.optimizer.learning_rate))
@@ -201,6 +196,21 @@ def test_lesson_warmup_cosine_warms_up_then_decays(tmp_path):
     assert list((tmp_path / "logs").glob("train/events.out.tfevents.*"))  # TensorBoard wrote its log
 
 
+def _separable_task(n=256):
+    """Two classes of 4x4 'images' that a softmax layer separates; a fresh model; 32-image batches."""
+    import keras
+
+    from utils import set_seeds
+
+    set_seeds(0)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, n)
+    x = (rng.normal(size=(n, 4, 4)) + y[:, None, None] * 2).astype("float32")
+    inputs = keras.Input(shape=(4, 4, 1))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs)))
+    return model, make_dataset(x, y, batch_size=32, shuffle=True, scale=None), x, y
+
+
 def _with_callback(fit, extra):
     def wrapped(*args, callbacks=(), **kwargs):
         return fit(*args, callbacks=[*callbacks, extra], **kwargs)
@@ -209,30 +219,116 @@ def _with_callback(fit, extra):
 
 
 def test_lesson_cifar_networks_shapes_and_parameters():
-    from utils.lessons import alexnet_cifar, small_cnn
+    from utils.lessons import alexnet_cifar, patch_whitening, small_cnn
 
-    cnn = small_cnn()
+    rng = np.random.default_rng(0)
+    whitening = patch_whitening(rng.random((20, 32, 32, 3)))
+    cnn = small_cnn(whitening)
     assert cnn.output_shape == (None, 10)
-    assert cnn.get_layer("stem_relu").output.shape[1:] == (32, 32, 16)
-    assert cnn.get_layer("block1_1_relu").output.shape[1:] == (16, 16, 24)
-    assert cnn.get_layer("block3_2_relu").output.shape[1:] == (4, 4, 128)
-    # convs 432 + 3,456 + 5,184 + 13,824 + 36,864 + 73,728 + 147,456;
-    # batch norm 4 x (16 + 2x24 + 2x64 + 2x128); dense 128 x 10 + 10
-    assert cnn.count_params() == 284_026
-    assert all(l.momentum == 0.9 for l in cnn.layers if l.__class__.__name__ == "BatchNormalization")
+    assert cnn.get_layer("whiten_relu").output.shape[1:] == (31, 31, 24)  # 2x2, no padding
+    assert cnn.get_layer("block1_1_relu").output.shape[1:] == (15, 15, 32)
+    assert cnn.get_layer("block3_2_relu").output.shape[1:] == (3, 3, 128)
+    # whitening 2x2x3x24 + 24 (frozen); convs 6,912 + 9,216 + 36,864 + 3 x 147,456;
+    # batch norm without scale: 3 numbers a filter, 3 x (2x32 + 4x128); dense 128 x 10, no bias
+    assert cnn.count_params() == 498_680
+    whiten = cnn.get_layer("whiten")
+    assert not whiten.trainable and np.array_equal(whiten.get_weights()[0], whitening[0])
+    assert np.array_equal(whiten.get_weights()[1], whitening[1])
+    bns = [l for l in cnn.layers if l.__class__.__name__ == "BatchNormalization"]
+    assert all(l.momentum == 0.6 and not l.scale for l in bns)
+    # the softmax and the whitening layer compute in float32, also under mixed precision
+    assert cnn.layers[-1].dtype_policy.compute_dtype == "float32"
+    assert whiten.dtype_policy.compute_dtype == "float32"
+    # no whitening: the same shapes, the first layer is trained
+    learned = small_cnn()
+    assert learned.get_layer("whiten").trainable and learned.count_params() == cnn.count_params()
     # pooling first: batch norm and ReLU see the pooled maps; same parameters either way
-    late = small_cnn(pool_first=False)
-    assert late.get_layer("block1_1_bn").output.shape[1:] == (32, 32, 24)
-    assert cnn.get_layer("block1_1_bn").output.shape[1:] == (16, 16, 24)
+    late = small_cnn(whitening, pool_first=False)
+    assert late.get_layer("block1_1_bn").output.shape[1:] == (31, 31, 32)
+    assert cnn.get_layer("block1_1_bn").output.shape[1:] == (15, 15, 32)
     assert late.count_params() == cnn.count_params()
     assert late.output_shape == cnn.output_shape
 
     alex = alexnet_cifar()
     assert alex.output_shape == (None, 10)
-    assert alex.get_layer("conv5_relu").output.shape[1:] == (4, 4, 96)
-    # convs 864 + 18,432 + 73,728 + 147,456 + 110,592; batch norm 4 x 448;
-    # dense 1,536 x 512 + 512, 512 x 512 + 512, 5,130
-    assert alex.count_params() == 1_407_594
+    assert alex.get_layer("conv5_relu").output.shape[1:] == (4, 4, 128)
+    # convs 864 + 27,648 + 138,240 + 230,400 + 184,320; batch norm 3 x (32 + 96 + 2x160 + 128 + 2x512);
+    # dense 2,048 x 512, 512 x 512, 512 x 10 (no biases: batch norm or the softmax follows)
+    assert alex.count_params() == 1_902_112
+    assert alex.get_layer("fc1_bn").output.shape[1:] == (512,)
+    assert [l.name for l in alex.layers if l.name.startswith("dropout")] == ["dropout"]  # after fc2 only
+    # with the whitening layer in front: conv1 reads 24 channels at 31x31, conv5 ends at 3x3;
+    # + 312 (whitening) + 6,048 (conv1) - 458,752 (fc1 reads 1,152 numbers instead of 2,048)
+    white = alexnet_cifar(whitening)
+    assert white.get_layer("conv5_relu").output.shape[1:] == (3, 3, 128)
+    assert white.count_params() == 1_902_112 + 312 + 6_048 - 458_752
+    assert not white.get_layer("whiten").trainable
+
+
+def test_lesson_patch_whitening_decorrelates_patches():
+    import keras
+
+    from utils.lessons import patch_whitening
+
+    rng = np.random.default_rng(1)
+    # correlated colour channels: a shared brightness plus a little noise of its own in each channel
+    base = rng.random((60, 16, 16, 1))
+    images = 0.8 * base + 0.2 * rng.random((60, 16, 16, 3))
+    kernel, bias = patch_whitening(images, eps=0.0)
+    assert kernel.shape == (2, 2, 3, 24) and bias.shape == (24,)
+    np.testing.assert_allclose(kernel[..., 12:], -kernel[..., :12])  # each filter with both signs
+    # the layer as a Keras convolution: 12 uncorrelated outputs of mean 0 and variance 1
+    conv = keras.layers.Conv2D(24, 2)
+    conv.build((None, 16, 16, 3))
+    conv.set_weights([kernel, bias])
+    out = keras.ops.convert_to_numpy(conv(images.astype("float32"))).reshape(-1, 24)[:, :12]
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-3)
+    np.testing.assert_allclose(np.cov(out, rowvar=False), np.eye(12), atol=2e-3)
+    # eps damps the rarest directions: variances fall below 1, the most common stays near 1
+    kernel, bias = patch_whitening(images, eps=1e-2)
+    var = np.cov(images_patches(images) @ kernel.reshape(12, 24)[:, :12], rowvar=False).diagonal()
+    assert var.max() < 1 and var[-1] > 0.9 and var[0] < var[-1]
+
+
+def images_patches(images):
+    windows = np.lib.stride_tricks.sliding_window_view(images, (2, 2), axis=(1, 2))
+    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, 12)
+
+
+def test_lesson_cifar_augmentation_flips_and_shifts():
+    from utils.lessons import cifar_augmentation
+
+    augment = cifar_augmentation()
+    image = np.zeros((1, 32, 32, 3), "float32")
+    image[0, 10:20, 4:8] = 255  # a bright bar left of the centre
+    outs = [np.asarray(augment(image, training=True))[0] for _ in range(12)]
+    assert all(o.shape == (32, 32, 3) for o in outs)
+    assert any(o[:, 24:28].max() > 200 for o in outs)  # flipped: the bar moves to the right side
+    assert not all(np.array_equal(o, outs[0]) for o in outs)  # random per call
+    np.testing.assert_array_equal(np.asarray(augment(image, training=False)), image)  # off at test time
+
+
+def test_lesson_train_classifier_sgd_and_bad_optimizer():
+    import keras
+
+    from utils.lessons import train_classifier
+
+    model, ds, x, y = _separable_task()
+    history = train_classifier(
+        model,
+        ds,
+        make_dataset(x, y, scale=None),
+        epochs=3,
+        learning_rate=0.05,
+        optimizer="sgd",
+        weight_decay=0.01,
+        warmup_epochs=0.5,
+    )
+    assert isinstance(model.optimizer, keras.optimizers.SGD) and model.optimizer.nesterov
+    assert model.optimizer.weight_decay == pytest.approx(0.01)
+    assert max(history.history["val_accuracy"]) > 0.8
+    with pytest.raises(ValueError, match="optimizer must be"):
+        train_classifier(model, ds, ds, epochs=1, optimizer="rmsprop")
 
 
 def test_lesson_smoothed_crossentropy_matches_soft_targets():

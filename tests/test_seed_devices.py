@@ -92,3 +92,26 @@ def test_deterministic_ops_flag_asks_tensorflow(monkeypatch):
     assert calls == []
     set_seeds(1, deterministic_ops=True)
     assert calls == [True]
+
+
+def test_cpu_has_bfloat16_reads_the_flags():
+    from utils.devices import cpu_has_bfloat16
+
+    assert cpu_has_bfloat16("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16 avx512_vnni\n")
+    assert cpu_has_bfloat16("flags\t: fpu amx_tile amx_bf16\n")
+    assert not cpu_has_bfloat16("flags\t: fpu sse2 avx2 avx512f avx512bw\n")  # no bfloat16 hardware
+    assert not cpu_has_bfloat16("")  # e.g. no flags line at all
+    assert isinstance(cpu_has_bfloat16(), bool)  # this machine's /proc/cpuinfo, or False
+
+
+def test_fast_precision_by_device():
+    from utils.devices import fast_precision
+
+    cpu = DeviceInfo(tensorflow="2", keras="3", cpus=2)
+    assert fast_precision(cpu, cpuinfo="flags : avx512f avx512_bf16\n") == "mixed_bfloat16"
+    assert fast_precision(cpu, cpuinfo="flags : avx512f\n") == "float32"
+    gpu_tc = DeviceInfo(tensorflow="2", keras="3", cpus=2, gpus=["T4"], mixed_precision=True)
+    old_gpu = DeviceInfo(tensorflow="2", keras="3", cpus=2, gpus=["K80"], mixed_precision=False)
+    # a GPU decides, whatever the CPU has
+    assert fast_precision(gpu_tc, cpuinfo="flags : avx512_bf16\n") == "mixed_float16"
+    assert fast_precision(old_gpu, cpuinfo="flags : avx512_bf16\n") == "float32"

@@ -11,7 +11,7 @@ Typical setup cell of a notebook::
 """
 
 from .artifacts import ArtifactNotFoundError, artifact_path, load_artifact, save_artifact, weights_sha256
-from .devices import DeviceInfo, distribution_strategy, setup_devices
+from .devices import DeviceInfo, distribution_strategy, fast_precision, setup_devices
 from .paths import figures_dir, output_dir, repo_root
 from .plots import plot_confusion_matrix, plot_history, plot_image_grid, save_fig, set_style
 from .scale import Params, get_scale, scaled
@@ -28,6 +28,7 @@ __all__ = [
     "DeviceInfo",
     "distribution_strategy",
     "setup_devices",
+    "fast_precision",
     "figures_dir",
     "output_dir",
     "repo_root",

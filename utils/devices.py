@@ -34,7 +34,7 @@ def setup_devices(mixed_precision: str | bool = "auto", verbose: bool = True) ->
 
     mixed_precision: ``"auto"`` (default) turns on ``mixed_float16`` only on a GPU with
     tensor cores; ``False`` keeps float32 everywhere; ``True`` forces it on a GPU.
-    A CPU-only run always stays float32 (mixed precision slows CPUs down).
+    A CPU-only run stays float32 here; ``fast_precision`` says whether bfloat16 pays on this CPU.
     """
     if mixed_precision not in ("auto", True, False):
         raise ValueError(f"mixed_precision must be 'auto', True or False, got {mixed_precision!r}")
@@ -67,6 +67,37 @@ def setup_devices(mixed_precision: str | bool = "auto", verbose: bool = True) ->
     if verbose:
         print(info.summary)
     return info
+
+
+def cpu_has_bfloat16(cpuinfo: str | None = None) -> bool:
+    """Whether the CPU computes bfloat16 in hardware (x86 flags ``avx512_bf16`` or ``amx_bf16``).
+
+    Reads ``/proc/cpuinfo`` (Linux) unless ``cpuinfo`` is given; elsewhere the answer is False.
+    Without them bfloat16 is emulated in software, which is usually slower than float32.
+    """
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo") as f:
+                cpuinfo = f.read()
+        except OSError:
+            return False
+    flags = set()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[-1].split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def fast_precision(info: DeviceInfo, cpuinfo: str | None = None) -> str:
+    """The Keras precision policy that should train fastest here: ``mixed_float16`` on a GPU with tensor
+    cores, ``mixed_bfloat16`` on a CPU with bfloat16 hardware (``cpu_has_bfloat16``), else
+    ``float32``. Pass ``info`` from ``setup_devices``; set the policy yourself with
+    ``keras.mixed_precision.set_global_policy`` before building the models it should apply to.
+    A mixed model keeps its weights in float32; give its last layer ``dtype="float32"``.
+    """
+    if info.gpus:
+        return "mixed_float16" if info.mixed_precision else "float32"
+    return "mixed_bfloat16" if cpu_has_bfloat16(cpuinfo) else "float32"
 
 
 def distribution_strategy(devices=None, verbose: bool = True):

@@ -207,8 +207,9 @@ import keras
 
 
 def warmup_cosine(peak, epochs, steps_per_epoch, warmup_epochs=1):
-    """Learning rate: a straight rise from 0 to `peak` over `warmup_epochs`, then a half cosine to 0."""
-    warmup = warmup_epochs * steps_per_epoch
+    """Learning rate: a straight rise from 0 to `peak` over `warmup_epochs` (a fraction is fine),
+    then a half cosine to 0."""
+    warmup = round(warmup_epochs * steps_per_epoch)
     return keras.optimizers.schedules.CosineDecay(
         0.0, decay_steps=max(epochs * steps_per_epoch - warmup, 1), warmup_target=peak, warmup_steps=warmup
     )
@@ -227,17 +228,36 @@ def smoothed_crossentropy(smoothing):
 
 
 def train_classifier(
-    model, train_ds, val_ds, epochs, learning_rate=2e-3, patience=5, log_dir=None, label_smoothing=0.0
+    model,
+    train_ds,
+    val_ds,
+    epochs,
+    learning_rate=2e-3,
+    patience=5,
+    log_dir=None,
+    label_smoothing=0.0,
+    optimizer="adam",
+    weight_decay=0.0,
+    warmup_epochs=1,
 ):
-    """Compile (Adam, warm-up + cosine) and fit with early stopping; the History gets
-    `seconds` (training wall time) and `best_epoch` (1-based, the epoch whose weights are kept)."""
-    schedule = warmup_cosine(learning_rate, epochs, int(train_ds.cardinality()), min(1, epochs - 1))
+    """Compile and fit with early stopping. optimizer: "adam" (Adam) or "sgd" (SGD with Nesterov
+    momentum 0.85 and weight decay); both follow warmup_cosine. The History gets `seconds`
+    (training wall time) and `best_epoch` (1-based, the epoch whose weights are kept)."""
+    schedule = warmup_cosine(
+        learning_rate, epochs, int(train_ds.cardinality()), min(warmup_epochs, epochs - 1)
+    )
+    if optimizer == "adam":
+        opt = keras.optimizers.Adam(schedule)
+    elif optimizer == "sgd":
+        opt = keras.optimizers.SGD(schedule, momentum=0.85, nesterov=True, weight_decay=weight_decay)
+    else:
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     if label_smoothing:
         loss = smoothed_crossentropy(label_smoothing)
     else:
         loss = "sparse_categorical_crossentropy"
     with model.distribute_strategy.scope():  # the strategy the model was built under
-        model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=["accuracy"])
+        model.compile(optimizer=opt, loss=loss, metrics=["accuracy"])
     early_stop = keras.callbacks.EarlyStopping(
         monitor="val_accuracy", patience=patience, restore_best_weights=True
     )
@@ -255,46 +275,78 @@ def train_classifier(
 
 
 import keras
+import numpy as np
 from keras import layers
 
 
-def conv_bn_relu(x, filters, name, momentum=0.99):
-    """3x3 convolution (no bias: batch normalization adds its own shift), batch normalization, ReLU."""
+def conv_bn_relu(x, filters, name, momentum=0.99, scale=True):
+    """3x3 convolution (no bias: batch normalization adds its own shift), batch normalization, ReLU.
+    scale=False leaves out batch norm's learned scale (the next layer can scale by itself)."""
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(momentum=momentum, name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(momentum=momentum, scale=scale, name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
-def conv_pool_bn_relu(x, filters, name, momentum=0.99, pool_first=True):
+def conv_pool_bn_relu(x, filters, name, momentum=0.99, pool_first=True, scale=True):
     """3x3 convolution and 2x2 max pooling. With pool_first, batch norm and ReLU come after the
     pooling and work on 4x fewer numbers (the output has the same shape either way)."""
     if not pool_first:
-        return layers.MaxPooling2D(2, name=f"{name}_pool")(conv_bn_relu(x, filters, name, momentum))
+        x = conv_bn_relu(x, filters, name, momentum, scale)
+        return layers.MaxPooling2D(2, name=f"{name}_pool")(x)
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
     x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
-    x = layers.BatchNormalization(momentum=momentum, name=f"{name}_bn")(x)
+    x = layers.BatchNormalization(momentum=momentum, scale=scale, name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
+def patch_whitening(images, patch=2, eps=5e-4):
+    """Filters that whiten the `patch` x `patch` patches of `images` (n, height, width, channels),
+    scaled as the model sees them. Returns (kernel, bias) for a Conv2D with 2 * patch * patch *
+    channels filters: each direction of the patches' covariance, scaled to variance 1, once with
+    + and once with - sign (a ReLU follows and would drop one sign). Filters 1-12 go from the
+    rarest direction (smallest variance) to the most common; filters 13-24 are their negatives."""
+    images = np.asarray(images, dtype="float32")
+    channels = images.shape[-1]
+    windows = np.lib.stride_tricks.sliding_window_view(images, (patch, patch), axis=(1, 2))
+    patches = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, patch * patch * channels)  # Conv2D order
+    mean = patches.mean(axis=0)
+    eigenvalues, eigenvectors = np.linalg.eigh(np.cov(patches, rowvar=False))
+    w = eigenvectors / np.sqrt(eigenvalues + eps)
+    w = np.concatenate([w, -w], axis=1)
+    kernel = w.reshape(patch, patch, channels, -1).astype("float32")
+    bias = (-mean @ w).astype("float32")  # subtracts the mean patch
+    return kernel, bias
+
+
 def small_cnn(
+    whitening=None,
     input_shape=(32, 32, 3),
     n_classes=10,
-    stem=16,
-    filters=(24, 64, 128),
-    momentum=0.9,
+    filters=(32, 128, 128),
+    momentum=0.6,
     pool_first=True,
     name="small_cnn",
 ):
-    """A stem convolution at full resolution, then one block per entry of `filters`: a convolution
-    that halves the image side (conv_pool_bn_relu) and a second convolution (conv_bn_relu).
-    Global max pooling keeps each filter's strongest response; a softmax reads them."""
+    """A 2x2 whitening layer, then one block per entry of `filters`: a convolution that halves the
+    image side (conv_pool_bn_relu) and a second convolution (conv_bn_relu). Global max pooling
+    keeps each filter's strongest response; a dense layer scores the classes, divided by 9, and a
+    softmax turns the scores into probabilities. Whitening and softmax compute in float32, also
+    under mixed precision.
+    whitening: (kernel, bias) from patch_whitening, frozen; None: 24 trained 2x2 filters instead."""
     inputs = keras.Input(shape=input_shape, name="image")
-    x = conv_bn_relu(inputs, stem, "stem", momentum)
+    # float32 also under mixed precision: whitening multiplies by up to 1 / sqrt(eps), about 45,
+    # which would blow up the rounding errors of bfloat16 (3 significant digits)
+    whiten = layers.Conv2D(24, 2, trainable=whitening is None, dtype="float32", name="whiten")
+    x = layers.Activation("relu", name="whiten_relu")(whiten(inputs))
+    if whitening is not None:
+        whiten.set_weights(list(whitening))
     for b, n in enumerate(filters, start=1):
-        x = conv_pool_bn_relu(x, n, f"block{b}_1", momentum, pool_first)
-        x = conv_bn_relu(x, n, f"block{b}_2", momentum)
+        x = conv_pool_bn_relu(x, n, f"block{b}_1", momentum, pool_first, scale=False)
+        x = conv_bn_relu(x, n, f"block{b}_2", momentum, scale=False)
     x = layers.GlobalMaxPooling2D(name="global_max_pool")(x)
-    outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
+    x = layers.Dense(n_classes, use_bias=False, name="scores")(x)
+    x = layers.Rescaling(1 / 9, name="scores_div_9")(x)
+    outputs = layers.Activation("softmax", dtype="float32", name="softmax")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -302,29 +354,59 @@ import keras
 from keras import layers
 
 
+def cifar_augmentation(shift=2 / 32):
+    """A random left-right flip and a random shift of up to `shift` of the image side (2 pixels of
+    32), the empty border filled by reflection. Seeded, so every run draws the same images."""
+    return keras.Sequential(
+        [
+            layers.RandomFlip("horizontal", seed=1),
+            layers.RandomTranslation(shift, shift, fill_mode="reflect", seed=2),
+        ],
+        name="augment",
+    )
+
+
+import keras
+from keras import layers
+
+
 def alexnet_cifar(
+    whitening=None,
     input_shape=(32, 32, 3),
     n_classes=10,
-    filters=(32, 64, 128, 128, 96),
+    filters=(32, 96, 160, 160, 128),
     dense_units=512,
     dropout=0.3,
-    momentum=0.9,
+    momentum=0.6,
     name="alexnet_cifar",
 ):
     """AlexNet's layout for 32x32 images: five 3x3 convolutions (batch norm, ReLU), max pooling
-    after the 1st, 2nd and 5th (before batch norm), two dense layers with dropout, a softmax."""
+    after the 1st, 2nd and 5th (before batch norm), two dense layers (batch norm, ReLU), dropout,
+    class scores divided by 9 and a softmax, as in small_cnn.
+    whitening: (kernel, bias) from patch_whitening: a frozen whitening layer in front, as in
+    small_cnn; None: the first convolution reads the image."""
     inputs = keras.Input(shape=input_shape, name="image")
     x = inputs
+    if whitening is not None:
+        whiten = layers.Conv2D(24, 2, trainable=False, dtype="float32", name="whiten")
+        x = layers.Activation("relu", name="whiten_relu")(whiten(x))
+        whiten.set_weights(list(whitening))
     for i, n in enumerate(filters, start=1):
         if i in (1, 2, 5):
-            x = conv_pool_bn_relu(x, n, f"conv{i}", momentum)
+            x = conv_pool_bn_relu(x, n, f"conv{i}", momentum, scale=False)
         else:
-            x = conv_bn_relu(x, n, f"conv{i}", momentum)
+            x = conv_bn_relu(x, n, f"conv{i}", momentum, scale=False)
     x = layers.Flatten(name="flatten")(x)
     for i in (1, 2):
-        x = layers.Dense(dense_units, activation="relu", name=f"fc{i}")(x)
-        x = layers.Dropout(dropout, name=f"dropout{i}")(x)
-    outputs = layers.Dense(n_classes, activation="softmax", name="softmax")(x)
+        x = layers.Dense(dense_units, use_bias=False, name=f"fc{i}")(x)
+        x = layers.BatchNormalization(momentum=momentum, scale=False, name=f"fc{i}_bn")(x)
+        x = layers.Activation("relu", name=f"fc{i}_relu")(x)
+    # one dropout, after the last batch norm: a dropout before a batch norm would give it other
+    # statistics in training (some inputs zeroed) than at test time (none zeroed)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    x = layers.Dense(n_classes, use_bias=False, name="scores")(x)
+    x = layers.Rescaling(1 / 9, name="scores_div_9")(x)
+    outputs = layers.Activation("softmax", dtype="float32", name="softmax")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
