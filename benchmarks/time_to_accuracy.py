@@ -113,7 +113,7 @@ def run_one(name: str, max_minutes: float, seed: int) -> dict:
 
     from utils import fast_precision, set_seeds, setup_devices
     from utils.data import load_cifar10
-    from utils.lessons import cifar_augmentation, smoothed_crossentropy, warmup_cosine
+    from utils.lessons import cifar_augmentation, make_optimizer, smoothed_crossentropy, warmup_cosine
     from utils.pipeline import make_dataset
 
     info = setup_devices(verbose=False)
@@ -132,12 +132,7 @@ def run_one(name: str, max_minutes: float, seed: int) -> dict:
         rate = warmup_cosine(recipe["learning_rate"], recipe["epochs"], steps, warmup)
     else:
         rate = recipe["learning_rate"]
-    if recipe["optimizer"] == "sgd":
-        optimizer = keras.optimizers.SGD(
-            rate, momentum=0.85, nesterov=True, weight_decay=recipe["weight_decay"]
-        )
-    else:
-        optimizer = keras.optimizers.Adam(rate)
+    optimizer = make_optimizer(recipe["optimizer"], rate, recipe.get("weight_decay", 0.0))
     if recipe.get("label_smoothing"):
         loss = smoothed_crossentropy(recipe["label_smoothing"])
     else:

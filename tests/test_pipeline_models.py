@@ -268,12 +268,18 @@ def test_lesson_cifar_networks_shapes_and_parameters():
 def test_lesson_patch_whitening_decorrelates_patches():
     import keras
 
-    from utils.lessons import patch_whitening
+    from utils.lessons import image_patches, patch_whitening
 
     rng = np.random.default_rng(1)
     # correlated colour channels: a shared brightness plus a little noise of its own in each channel
     base = rng.random((60, 16, 16, 1))
     images = 0.8 * base + 0.2 * rng.random((60, 16, 16, 3))
+    # image_patches: one row per 2x2 window, numbers in Conv2D kernel order (row, column, channel)
+    tiny = np.arange(2 * 3 * 3 * 2).reshape(2, 3, 3, 2)
+    rows = image_patches(tiny)
+    assert rows.shape == (2 * 2 * 2, 8)
+    np.testing.assert_array_equal(rows[0], tiny[0, :2, :2].reshape(-1))  # first image, top left
+    np.testing.assert_array_equal(rows[-1], tiny[1, 1:, 1:].reshape(-1))  # last image, bottom right
     kernel, bias = patch_whitening(images, eps=0.0)
     assert kernel.shape == (2, 2, 3, 24) and bias.shape == (24,)
     np.testing.assert_allclose(kernel[..., 12:], -kernel[..., :12])  # each filter with both signs
@@ -286,13 +292,8 @@ def test_lesson_patch_whitening_decorrelates_patches():
     np.testing.assert_allclose(np.cov(out, rowvar=False), np.eye(12), atol=2e-3)
     # eps damps the rarest directions: variances fall below 1, the most common stays near 1
     kernel, bias = patch_whitening(images, eps=1e-2)
-    var = np.cov(images_patches(images) @ kernel.reshape(12, 24)[:, :12], rowvar=False).diagonal()
+    var = np.cov(image_patches(images) @ kernel.reshape(12, 24)[:, :12], rowvar=False).diagonal()
     assert var.max() < 1 and var[-1] > 0.9 and var[0] < var[-1]
-
-
-def images_patches(images):
-    windows = np.lib.stride_tricks.sliding_window_view(images, (2, 2), axis=(1, 2))
-    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, 12)
 
 
 def test_lesson_cifar_augmentation_flips_and_shifts():
@@ -311,7 +312,7 @@ def test_lesson_cifar_augmentation_flips_and_shifts():
 def test_lesson_train_classifier_sgd_and_bad_optimizer():
     import keras
 
-    from utils.lessons import train_classifier
+    from utils.lessons import make_optimizer, train_classifier
 
     model, ds, x, y = _separable_task()
     history = train_classifier(
@@ -325,6 +326,7 @@ def test_lesson_train_classifier_sgd_and_bad_optimizer():
         warmup_epochs=0.5,
     )
     assert isinstance(model.optimizer, keras.optimizers.SGD) and model.optimizer.nesterov
+    assert isinstance(make_optimizer("adam", 1e-3), keras.optimizers.Adam)
     assert model.optimizer.weight_decay == pytest.approx(0.01)
     assert max(history.history["val_accuracy"]) > 0.8
     with pytest.raises(ValueError, match="optimizer must be"):

@@ -227,6 +227,17 @@ def smoothed_crossentropy(smoothing):
     return loss
 
 
+def make_optimizer(optimizer, learning_rate, weight_decay=0.0):
+    """The optimizer called `optimizer`: Adam for "adam" (the MLP's recipe, as in 02); SGD with
+    Nesterov momentum 0.85 and weight decay for "sgd" (the CNNs'). learning_rate: a number or a
+    schedule."""
+    if optimizer == "adam":
+        return keras.optimizers.Adam(learning_rate)
+    if optimizer == "sgd":
+        return keras.optimizers.SGD(learning_rate, momentum=0.85, nesterov=True, weight_decay=weight_decay)
+    raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+
+
 def train_classifier(
     model,
     train_ds,
@@ -246,12 +257,7 @@ def train_classifier(
     schedule = warmup_cosine(
         learning_rate, epochs, int(train_ds.cardinality()), min(warmup_epochs, epochs - 1)
     )
-    if optimizer == "adam":
-        opt = keras.optimizers.Adam(schedule)
-    elif optimizer == "sgd":
-        opt = keras.optimizers.SGD(schedule, momentum=0.85, nesterov=True, weight_decay=weight_decay)
-    else:
-        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+    opt = make_optimizer(optimizer, schedule, weight_decay)
     if label_smoothing:
         loss = smoothed_crossentropy(label_smoothing)
     else:
@@ -299,6 +305,13 @@ def conv_pool_bn_relu(x, filters, name, momentum=0.99, pool_first=True, scale=Tr
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
+def image_patches(images, patch=2):
+    """Every `patch` x `patch` window of `images` (n, height, width, channels) as one row, its
+    numbers in the order of a Conv2D kernel: (pixel row, pixel column, channel)."""
+    windows = np.lib.stride_tricks.sliding_window_view(images, (patch, patch), axis=(1, 2))
+    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, patch * patch * images.shape[-1])
+
+
 def patch_whitening(images, patch=2, eps=5e-4):
     """Filters that whiten the `patch` x `patch` patches of `images` (n, height, width, channels),
     scaled as the model sees them. Returns (kernel, bias) for a Conv2D with 2 * patch * patch *
@@ -307,8 +320,7 @@ def patch_whitening(images, patch=2, eps=5e-4):
     rarest direction (smallest variance) to the most common; filters 13-24 are their negatives."""
     images = np.asarray(images, dtype="float32")
     channels = images.shape[-1]
-    windows = np.lib.stride_tricks.sliding_window_view(images, (patch, patch), axis=(1, 2))
-    patches = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, patch * patch * channels)  # Conv2D order
+    patches = image_patches(images, patch)
     mean = patches.mean(axis=0)
     eigenvalues, eigenvectors = np.linalg.eigh(np.cov(patches, rowvar=False))
     w = eigenvectors / np.sqrt(eigenvalues + eps)
